@@ -1,0 +1,106 @@
+"""Pure row mapping: a Looker row and a run plan in, Segment message parts out."""
+
+import hashlib
+import json
+import re
+import uuid
+
+from action_hub.report import Reason
+
+EMPTY = object()
+_DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}(?::\d{2}){0,2}(?:\.\d+)?)$")
+
+# Anonymous IDs derived from an email are UUIDs in this namespace, so the same
+# address maps to the same profile on every run and every hub instance.
+EMAIL_NAMESPACE = uuid.UUID("6f1d3c2e-9a57-4b8e-8f0e-5c3a1b7d2e94")
+
+NO_IDENTIFIER = Reason("no_identifier", "no user ID, anonymous ID or email")
+
+
+def cell_value(row, field, pivot_key=None):
+    """The raw value of a cell, reaching into a pivoted cell when asked."""
+    cell = row.get(field)
+    if pivot_key is not None and isinstance(cell, dict):
+        cell = cell.get(pivot_key)
+    if isinstance(cell, dict):
+        return cell.get("value")
+    return None
+
+
+def as_identifier(value):
+    """An identifier as a string; None for blanks. 0 is an identifier."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = value if isinstance(value, str) else str(value)
+    return text if text.strip() else None
+
+
+def anonymous_id_for_email(email):
+    """A stable anonymous ID from an email, ignoring case and surrounding spaces."""
+    return str(uuid.uuid5(EMAIL_NAMESPACE, email.strip().casefold()))
+
+
+def trait_value(value, is_date):
+    """A cell value as Segment takes it: numbers stay numbers, the rest strings.
+
+    Returns EMPTY for null and empty-string cells. Date and time values become
+    ISO-8601 ("2024-03-05 14:22:01" -> "2024-03-05T14:22:01").
+    """
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        if is_date:
+            return str(int(value)) if float(value).is_integer() else str(value)
+        return value
+    if isinstance(value, str):
+        if is_date:
+            match = _DATE_TIME.match(value)
+            if match:
+                return f"{match.group(1)}T{match.group(2)}"
+        return value
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def build_traits(columns, row, empty_as_null):
+    """The trait (or property) dict for one row."""
+    traits = {}
+    for column in columns:
+        value = trait_value(cell_value(row, column.field, column.pivot_key), column.is_date)
+        if value is EMPTY:
+            if empty_as_null:
+                traits[column.name] = None
+            continue
+        traits[column.name] = value
+    return traits
+
+
+def identify_row(row, user_id_field, anonymous_id_field, email_field):
+    """(user_id, anonymous_id, email) of a row; any may be None.
+
+    A row with an email but no ID gets an anonymous ID derived from the email.
+    """
+    user_id = as_identifier(cell_value(row, user_id_field)) if user_id_field else None
+    anonymous_id = (
+        as_identifier(cell_value(row, anonymous_id_field)) if anonymous_id_field else None
+    )
+    email = as_identifier(cell_value(row, email_field)) if email_field else None
+    if user_id is None and anonymous_id is None and email is not None:
+        anonymous_id = anonymous_id_for_email(email)
+    return user_id, anonymous_id, email
+
+
+def message_id(run_key, position, row):
+    """A message ID fixed by the run and the row's position and content.
+
+    Re-sending the same run yields the same IDs, so Segment drops the repeats;
+    two rows of one run never share an ID because their positions differ.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{run_key}\x1e{position}\x1e{row!r}".encode("utf-8"))
+    return f"looker-{digest.hexdigest()}"

@@ -1,0 +1,373 @@
+"""The pipeline every Segment call type shares: form, run plan, rows, delivery, report.
+
+A call type (identify, track, group) subclasses SegmentAction and supplies only
+what differs: its labels, any extra form fields, and how a mapped row becomes
+a message.
+"""
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from action_hub import __version__
+from action_hub.action import Action
+from action_hub.errors import SetupError, SourceError
+from action_hub.report import Reason, RunReport
+from actions.delivery import MAX_MESSAGE_BYTES, NOT_SENT, SegmentDelivery
+from actions.mapping import build_traits, identify_row, message_id
+from actions.run_plan import (
+    ANONYMOUS_ID,
+    EMAIL,
+    TRAIT_NAME_STYLES,
+    USER_ID,
+    find_identifier,
+    plan_trait_columns,
+)
+
+log = logging.getLogger(__name__)
+
+WRITE_KEY_PARAM = "segment_write_key"
+EMPTY_VALUE_CHOICES = ("omit", "null")
+TOO_LARGE = Reason("message_too_large", "over Segment's 32 KB message limit")
+LIBRARY_CONTEXT = {"name": "looker-segment-hub", "version": __version__}
+_ROW_NUMBERS_SHOWN = 5
+
+ICON = (
+    "data:image/svg+xml;base64,"
+    "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCA2NCA2NCI+"
+    "PHJlY3Qgd2lkdGg9IjY0IiBoZWlnaHQ9IjY0IiByeD0iMTQiIGZpbGw9IiMxZjJhNDQiLz48cGF0aCBk"
+    "PSJNMTQgMjJoMjhsLTYtNk0xNCAzMmgzNk01MCA0MkgyMmw2IDYiIHN0cm9rZT0iIzUyYmQ5NCIgc3Ry"
+    "b2tlLXdpZHRoPSI1IiBmaWxsPSJub25lIiBzdHJva2UtbGluZWNhcD0icm91bmQiIHN0cm9rZS1saW5l"
+    "am9pbj0icm91bmQiLz48L3N2Zz4="
+)
+
+WRITE_KEY_DESCRIPTION = (
+    "The write key of the Segment source that should receive the rows (Connections > "
+    "Sources > your HTTP API or Python source > Settings > API Keys). Segment accepts "
+    "any key without complaint, so after the first run check that the calls appear "
+    "in that source's debugger; an EU workspace also needs the hub's SEGMENT_API_HOST "
+    "set to the EU host."
+)
+
+
+def _select(name, label, choices, default, description):
+    return {
+        "name": name,
+        "label": label,
+        "type": "select",
+        "default": default,
+        "required": False,
+        "description": description,
+        "options": [{"name": value, "label": text} for value, text in choices],
+    }
+
+
+def _column_field(setting, example, description):
+    return {
+        "name": setting.form_field,
+        "label": f"{setting.label} column",
+        "type": "text",
+        "required": False,
+        "description": (
+            f"{description} Enter its field name ({example}), label or short label. "
+            f"Blank: the column tagged {setting.tag} in LookML."
+        ),
+    }
+
+
+IDENTITY_FORM = [
+    _column_field(USER_ID, "users.id", "The column holding the Segment user ID."),
+    _column_field(EMAIL, "users.email", "The column holding the email address."),
+    _column_field(
+        ANONYMOUS_ID, "users.anonymous_id", "The column holding a Segment anonymous ID."
+    ),
+]
+
+
+def shape_form(payload_name):
+    """Form fields that decide how columns become traits or properties."""
+    return [
+        _select(
+            "trait_names",
+            f"{payload_name.capitalize()} names",
+            [
+                ("short_label", "Short label in snake_case (sessions_count)"),
+                ("field_name", "Field name (sessions.count)"),
+                ("label", "Label as shown (Sessions Count)"),
+            ],
+            "short_label",
+            f"How each column is named in the {payload_name}.",
+        ),
+        {
+            "name": "trait_prefix",
+            "label": f"{payload_name.capitalize()} name prefix",
+            "type": "text",
+            "required": False,
+            "description": (
+                f"Optional text put before every {payload_name[:-1]} name "
+                "(email excepted), for example looker_."
+            ),
+        },
+        _select(
+            "empty_values",
+            "Empty cells",
+            [("omit", "Leave them out"), ("null", "Send them as null (clears the value)")],
+            "omit",
+            "Segment keeps a value that is left out, and removes one sent as null.",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything decided once per run; the per-row path only reads it."""
+
+    user_id: str | None
+    anonymous_id: str | None
+    email: str | None
+    columns: tuple
+    empty_as_null: bool
+    timestamp: str | None
+    run_key: str
+    extras: dict
+
+
+def _choice(form, name, choices):
+    value = form.get(name) or choices[0]
+    if value not in choices:
+        msg = f"{name} must be one of: {', '.join(choices)} (got {value!r})."
+        raise SetupError(msg, field=name)
+    return value
+
+
+def run_key_for(request, ran_at):
+    """What makes message IDs of this run deterministic."""
+    if request.webhook_id:
+        return f"webhook:{request.webhook_id}"
+    plan = request.scheduled_plan or {}
+    plan_id = plan.get("scheduled_plan_id")
+    query_id = plan.get("query_id")
+    if plan_id is not None or query_id is not None:
+        return f"plan:{plan_id}:query:{query_id}:ran_at:{ran_at}"
+    return f"run:{request.run_id}"
+
+
+class SegmentAction(Action):
+    """An action that turns every row of a Look into one Segment call."""
+
+    call_name = ""
+    payload_name = "traits"
+    icon_data_uri = ICON
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    @property
+    def params(self):
+        return [
+            {
+                "name": WRITE_KEY_PARAM,
+                "label": "Segment write key",
+                "required": True,
+                "sensitive": True,
+                "description": WRITE_KEY_DESCRIPTION,
+            }
+        ]
+
+    # Hooks for call types -------------------------------------------------
+
+    def extra_form(self):
+        """Form fields this call type adds."""
+        return []
+
+    def extra_options(self, form):
+        """Validate this call type's own form answers; return what the plan needs."""
+        return {}
+
+    def extra_plan(self, header, form, options):
+        """Per-run decisions of this call type; may name more identifier columns."""
+        return {}
+
+    def identifier_columns(self, extras):
+        """Columns that are not sent as traits because they identify something."""
+        return ()
+
+    def build_message(self, plan, row, ids, payload):
+        """A message dict for one row, or a Reason to skip it."""
+        raise NotImplementedError
+
+    # The shared pipeline ---------------------------------------------------
+
+    def form(self, admin_params, values):
+        """The form; an error instead when the admin has not set a write key."""
+        fields = IDENTITY_FORM + self.extra_form() + shape_form(self.payload_name)
+        if admin_params and not admin_params.get(WRITE_KEY_PARAM):
+            return {"fields": [], "error": _missing_key_message()}
+        return {"fields": fields}
+
+    def _options(self, form):
+        options = {
+            "trait_names": _choice(form, "trait_names", TRAIT_NAME_STYLES),
+            "empty_values": _choice(form, "empty_values", EMPTY_VALUE_CHOICES),
+            "trait_prefix": form.get("trait_prefix", ""),
+        }
+        options.update(self.extra_options(form))
+        return options
+
+    def start(self, request):
+        """Check settings now; return the job that reads, maps and delivers."""
+        write_key = request.admin_params.get(WRITE_KEY_PARAM, "")
+        if not write_key:
+            raise SetupError(_missing_key_message())
+        options = self._options(request.form)
+        return lambda: self.run(request, write_key, options)
+
+    def plan(self, request, header, first_row, options):
+        """Resolve columns and names for this run, or raise SetupError."""
+        fields = header.fields
+        if not fields:
+            msg = "The result from Looker lists no columns, so there is nothing to send."
+            raise SetupError(msg)
+
+        form = request.form
+        user_id = find_identifier(fields, form, USER_ID)
+        email = find_identifier(fields, form, EMAIL)
+        anonymous_id = find_identifier(fields, form, ANONYMOUS_ID)
+        if not (user_id or email or anonymous_id):
+            msg = (
+                "This Look has no column to identify users by. Enter the User ID, "
+                "Email or Anonymous ID column in the form, or tag a dimension "
+                "user_id, email or segment_anonymous_id in LookML."
+            )
+            raise SetupError(msg, field=USER_ID.form_field)
+
+        extras = self.extra_plan(header, form, options)
+        identifiers = {c.name for c in (user_id, email, anonymous_id) if c}
+        identifiers.update(self.identifier_columns(extras))
+        excluded = identifiers | set(request.hidden_fields)
+        columns = plan_trait_columns(
+            fields,
+            header.pivots,
+            first_row,
+            excluded,
+            options["trait_names"],
+            options["trait_prefix"],
+        )
+        return RunPlan(
+            user_id=user_id.name if user_id else None,
+            anonymous_id=anonymous_id.name if anonymous_id else None,
+            email=email.name if email else None,
+            columns=columns,
+            empty_as_null=options["empty_values"] == "null",
+            timestamp=header.ran_at,
+            run_key=run_key_for(request, header.ran_at),
+            extras=extras,
+        )
+
+    def map_row(self, plan, position, row):
+        """One row to a message, or a Reason it is skipped. Pure."""
+        ids = identify_row(row, plan.user_id, plan.anonymous_id, plan.email)
+        payload = build_traits(plan.columns, row, plan.empty_as_null)
+        built = self.build_message(plan, row, ids, payload)
+        if isinstance(built, Reason):
+            return built
+        built["messageId"] = message_id(plan.run_key, position, row)
+        if plan.timestamp:
+            built["timestamp"] = plan.timestamp
+        built["context"] = {"library": LIBRARY_CONTEXT}
+        return built
+
+    def new_delivery(self, write_key):
+        """The one seam between the pipeline and Segment."""
+        settings = self.settings
+        return SegmentDelivery(
+            write_key,
+            settings.segment_host,
+            threads=settings.upload_threads,
+            timeout=settings.segment_timeout_seconds,
+            max_retries=settings.segment_max_retries,
+        )
+
+    def run(self, request, write_key, options):
+        """Read every row, send what can be sent, and say what happened."""
+        started = time.monotonic()
+        report = RunReport(self.call_name)
+        reader = request.open_result()
+        rows = reader.rows()
+        first_row = next(rows, None)
+        plan = self.plan(request, reader.header, first_row, options)
+
+        delivery = self.new_delivery(write_key)
+        too_large_rows = []
+        try:
+            if first_row is not None:
+                self._send_rows(plan, _chain(first_row, rows), delivery, report, too_large_rows)
+        except SourceError as error:
+            report.stopped = error.message
+        finally:
+            delivery.close()
+
+        report.rows_read = reader.rows_read
+        report.sent = delivery.accepted
+        for reason, count in delivery.failed.items():
+            report.fail(reason, count)
+        if too_large_rows:
+            shown = ", ".join(f"{n:,}" for n in too_large_rows[:_ROW_NUMBERS_SHOWN])
+            more = "" if len(too_large_rows) <= _ROW_NUMBERS_SHOWN else ", ..."
+            report.details[TOO_LARGE] = f"row {shown}{more}"
+        if delivery.stop_reason and report.stopped is None:
+            unread = "" if reader.finished else " and the rest of the Look was not read"
+            report.stopped = (
+                f"Sending stopped early because {delivery.stop_reason.text}{unread}."
+            )
+
+        log.info(
+            "run finished",
+            extra={
+                "fields": {
+                    "run_id": request.run_id,
+                    "action": self.name,
+                    "webhook_id": request.webhook_id,
+                    "success": report.success,
+                    "seconds": round(time.monotonic() - started, 3),
+                    **report.counts(),
+                }
+            },
+        )
+        return {
+            "looker": {
+                "success": report.success,
+                "message": report.sentence(),
+                "refresh_query": False,
+            }
+        }
+
+    def _send_rows(self, plan, rows, delivery, report, too_large_rows):
+        map_row = self.map_row
+        dumps = json.dumps
+        for position, row in enumerate(rows, 1):
+            message = map_row(plan, position, row)
+            if isinstance(message, Reason):
+                report.skip(message)
+                continue
+            if len(dumps(message).encode("utf-8")) > MAX_MESSAGE_BYTES:
+                report.fail(TOO_LARGE)
+                too_large_rows.append(position)
+                continue
+            if not delivery.send(message):
+                report.fail(NOT_SENT)
+                break
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _missing_key_message():
+    return (
+        "The Segment write key is not set. A Looker admin can enter it in this "
+        "action's settings (Admin > Actions)."
+    )
+

@@ -1,0 +1,1 @@
+"""Local stand-ins used by the demo, the tests and the benchmarks."""
