@@ -166,6 +166,13 @@ class ResultReader:
         complete = found["fields"] and found["ran_at"]
         if self._pending and not complete and self._rewindable:
             return self._scan_header(found)
+        if self._pending and not found["fields"]:
+            msg = (
+                "Looker's result data lists its rows before its columns, so it "
+                "cannot be streamed. Send the Look again; if this repeats, turn off "
+                "streaming for this schedule."
+            )
+            raise SourceError(msg)
         return _header_from(found)
 
     def _scan_header(self, found):

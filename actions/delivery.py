@@ -94,7 +94,7 @@ class SegmentDelivery:
         threads=2,
         timeout=15.0,
         max_retries=6,
-        upload_interval=0.25,
+        upload_interval=0.1,
         queue_size=QUEUE_MESSAGES,
     ):
         self._queue = queue.Queue(queue_size)

@@ -60,9 +60,25 @@ class SegmentSink:
         with self.lock:
             self.faults.extend(faults)
 
+    def clear(self):
+        """Forget everything received and any faults still planned."""
+        with self.lock:
+            self.messages.clear()
+            self.message_ids.clear()
+            self.message_count = 0
+            self.requests = 0
+            self.batch_bytes.clear()
+            self.write_keys.clear()
+            self.rejected_write_keys.clear()
+            self.faults.clear()
+            self.fault_every = None
+
     def start(self):
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="segment-sink", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="segment-sink",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -1,0 +1,1 @@
+"""Throughput and memory benchmark of the hub: `python -m benchmarks.run`."""
