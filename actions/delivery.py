@@ -41,6 +41,7 @@ RATE_LIMITED = Reason(
 )
 TOO_LARGE = Reason("batch_too_large", "Segment refused a batch as too large (HTTP 413)")
 NOT_SENT = Reason("not_sent", "not sent because delivery had stopped")
+LOST = Reason("upload_stopped", "the upload threads stopped before sending them")
 
 
 def reason_for(error):
@@ -65,7 +66,8 @@ def reason_for(error):
         return TIMED_OUT
     if isinstance(error, requests.ConnectionError):
         return UNREACHABLE
-    if "rate limit" in str(error).lower():
+    text = str(error).lower().replace("-", " ")
+    if "rate limit" in text:
         return RATE_LIMITED
     return Reason("upload_error", f"the upload to Segment failed ({type(error).__name__})")
 
@@ -84,7 +86,12 @@ class _CountingConsumer(Consumer):
 
 
 class SegmentDelivery:
-    """A run's connection to Segment: send() blocks when Segment falls behind."""
+    """A run's connection to Segment: send() blocks when Segment falls behind.
+
+    The queue holds at most `queue_size` messages from the run plus room for
+    every upload thread to put a whole batch back: the library re-queues a
+    rate-limited batch without waiting, and drops what does not fit.
+    """
 
     def __init__(
         self,
@@ -97,11 +104,13 @@ class SegmentDelivery:
         upload_interval=0.1,
         queue_size=QUEUE_MESSAGES,
     ):
-        self._queue = queue.Queue(queue_size)
+        threads = max(1, threads)
+        self._room = threading.Semaphore(queue_size)
+        self._queue = queue.Queue(queue_size + threads * BATCH_MESSAGES)
         self._lock = threading.Lock()
+        self.enqueued = 0
         self.accepted = 0
         self.failed = Counter()
-        self.failed_batches = 0
         self.stop_reason = None
         self._failures_in_a_row = 0
         self._consumers = [
@@ -119,7 +128,7 @@ class SegmentDelivery:
                 max_rate_limit_duration=300.0,
                 on_accepted=self._on_accepted,
             )
-            for _ in range(max(1, threads))
+            for _ in range(threads)
         ]
         for consumer in self._consumers:
             consumer.name = "segment-upload"
@@ -129,15 +138,15 @@ class SegmentDelivery:
         with self._lock:
             self.accepted += count
             self._failures_in_a_row = 0
+        self._room.release(count)
 
     def _on_error(self, error, batch):
         reason = reason_for(error)
-        status = getattr(error, "status", None)
         log.error(
             "segment batch failed",
             extra={
                 "fields": {
-                    "status": status,
+                    "status": getattr(error, "status", None),
                     "reason": reason.slug,
                     "messages": len(batch),
                 }
@@ -145,11 +154,11 @@ class SegmentDelivery:
         )
         with self._lock:
             self.failed[reason] += len(batch)
-            self.failed_batches += 1
             self._failures_in_a_row += 1
             fatal = reason is WRITE_KEY_REJECTED
             if fatal or self._failures_in_a_row >= FAILED_BATCHES_BEFORE_STOP:
                 self.stop_reason = self.stop_reason or reason
+        self._room.release(len(batch))
 
     @property
     def stopped(self):
@@ -158,13 +167,18 @@ class SegmentDelivery:
 
     def send(self, message):
         """Queue one message, waiting while the queue is full. False once stopped."""
-        while not self.stopped:
-            try:
-                self._queue.put(message, timeout=0.5)
-                return True
-            except queue.Full:
-                continue
-        return False
+        while not self._room.acquire(timeout=0.5):
+            if self.stopped or not self._uploading():
+                return False
+        if self.stopped:
+            self._room.release()
+            return False
+        self._queue.put(message)
+        self.enqueued += 1
+        return True
+
+    def _uploading(self):
+        return any(consumer.is_alive() for consumer in self._consumers)
 
     def _discard_queued(self):
         discarded = 0
@@ -178,19 +192,28 @@ class SegmentDelivery:
         if discarded:
             with self._lock:
                 self.failed[NOT_SENT] += discarded
+            self._room.release(discarded)
 
     def close(self):
         """Wait until every queued message is accepted or failed; stop the threads."""
+        pending = self._queue
         while True:
-            with self._queue.all_tasks_done:
-                if not self._queue.unfinished_tasks:
+            with pending.all_tasks_done:
+                if not pending.unfinished_tasks:
                     break
-                self._queue.all_tasks_done.wait(0.2)
+                pending.all_tasks_done.wait(0.2)
             if self.stopped:
                 self._discard_queued()
+            if not self._uploading():
+                break
 
         for consumer in self._consumers:
             consumer.pause()
         deadline = time.monotonic() + 30
         for consumer in self._consumers:
             consumer.join(max(0.1, deadline - time.monotonic()))
+
+        with self._lock:
+            unaccounted = self.enqueued - self.accepted - sum(self.failed.values())
+            if unaccounted > 0:
+                self.failed[LOST] += unaccounted

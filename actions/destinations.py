@@ -310,6 +310,14 @@ def gap_notes(gaps):
     return notes
 
 
+def extra_phrase(destination):
+    """The destination's extra need in words: 'a trait named account_uid'."""
+    extra = destination.extra
+    if extra.startswith("trait:"):
+        return f"a trait named {extra.removeprefix('trait:')}"
+    return f"{extra}, which this hub does not set"
+
+
 def extra_notes(destination, payload_names):
     """Sentences about the destination's extra needs that this run does not meet."""
     extra = destination.extra
@@ -320,11 +328,11 @@ def extra_notes(destination, payload_names):
         if trait in payload_names:
             return []
         return [
-            f"{destination.name} also needs a trait named {trait}, and no column of "
-            f"this Look became one: give a column a short label that reads {trait} "
-            "in snake_case, or choose another trait naming in the form."
+            f"{destination.name} also needs {extra_phrase(destination)}, and no "
+            "column of this Look became one: give a column a short label that reads "
+            f"{trait} in snake_case, or choose another trait naming in the form."
         ]
     return [
-        f"{destination.name} also needs {extra} on every call, which this hub does "
-        "not set, so it may ignore these calls."
+        f"{destination.name} also needs {extra_phrase(destination)}, so it may "
+        "ignore these calls."
     ]

@@ -73,19 +73,12 @@ class SinkProcess:
         self._connection.send("counts")
         return self._connection.recv()
 
-    def wait_for(self, expected, timeout=60.0, settle=0.3):
-        """Wait until `expected` messages arrived (or the timeout); return the counts.
-
-        After the count is reached, wait `settle` seconds more so that extra
-        (duplicate) messages still in flight are counted too.
-        """
+    def wait_for(self, expected, timeout=60.0):
+        """Poll until `expected` messages arrived or `timeout` passed; return the counts."""
         deadline = time.monotonic() + timeout
         counts = self.counts()
         while counts["messages"] < expected and time.monotonic() < deadline:
-            time.sleep(0.02)
-            counts = self.counts()
-        if settle:
-            time.sleep(settle)
+            time.sleep(0.01)
             counts = self.counts()
         return counts
 

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from actions.destinations import REQUIREMENTS, all_destinations
+from actions.destinations import REQUIREMENTS, all_destinations, extra_phrase
 
 START = "<!-- destinations:start -->"
 END = "<!-- destinations:end -->"
@@ -44,8 +44,17 @@ def _cell(text):
     return text.replace("|", "\\|")
 
 
-def _label(destination):
-    return _cell(destination.name)
+def _remark(destination):
+    """'Woopra: needs a user ID or a cookie set in the destination settings.'"""
+    text = f"{destination.name}: needs {destination.requirement.needs}"
+    if destination.extra:
+        text += f", and also {extra_phrase(destination)}"
+    note = destination.note
+    if note:
+        # Some notes continue the requirement ("or a cookie ..."); others stand alone.
+        joins = note.split(" ", 1)[0] in ("or", "and")
+        text += f" {note}" if joins else f"; {note}"
+    return f"- {text}."
 
 
 def render_section():
@@ -55,23 +64,29 @@ def render_section():
     lines.append("| --- | --- | --- |")
     for kind, requirement in REQUIREMENTS.items():
         names = sorted(
-            (_label(d) for d in destinations if d.requires == kind), key=str.casefold
+            (_cell(d.name) for d in destinations if d.requires == kind),
+            key=str.casefold,
         )
         if names:
             needs = requirement.needs[0].upper() + requirement.needs[1:]
             lines.append(f"| {needs} | {_FILL[kind]} | {', '.join(names)} |")
 
-    remarks = [d for d in destinations if d.extra or d.note]
+    remarks = sorted(
+        (d for d in destinations if d.extra or d.note), key=lambda d: d.name.casefold()
+    )
     if remarks:
         lines += ["", "Destinations with more to set up:", ""]
-        for destination in sorted(remarks, key=lambda d: d.name.casefold()):
-            parts = []
-            if destination.extra:
-                parts.append(f"also needs `{destination.extra}`")
-            if destination.note:
-                parts.append(destination.note)
-            lines.append(f"- {destination.name}: {'; '.join(parts)}.")
+        lines += [_remark(destination) for destination in remarks]
     return "\n".join(lines) + "\n"
+
+
+def _markers(text):
+    """(start, end) offsets of the two markers, or None when either is missing."""
+    start = text.find(START)
+    if start == -1:
+        return None
+    end = text.find(END, start + len(START))
+    return None if end == -1 else (start, end)
 
 
 def _block():
@@ -79,23 +94,24 @@ def _block():
 
 
 def current_section(text):
-    """The text between the markers, or None when they are missing or out of order."""
-    start = text.find(START)
-    end = text.find(END, start + len(START)) if start != -1 else -1
-    if start == -1 or end == -1:
+    """The text between the markers, or None when they are missing."""
+    found = _markers(text)
+    if found is None:
         return None
+    start, end = found
     return text[start + len(START) : end].strip("\n") + "\n"
 
 
 def updated_readme(text):
     """The README text with the section replaced, or appended when it has none."""
-    start = text.find(START)
-    end = text.find(END, start + len(START)) if start != -1 else -1
-    if start == -1 or end == -1:
-        separator = "" if not text else ("\n" if text.endswith("\n") else "\n\n")
-        if text and not text.endswith("\n\n"):
+    found = _markers(text)
+    if found is None:
+        if not text or text.endswith("\n\n"):
+            separator = ""
+        else:
             separator = "\n" if text.endswith("\n") else "\n\n"
         return f"{text}{separator}{_block()}\n"
+    start, end = found
     return text[:start] + _block() + text[end + len(END) :]
 
 
