@@ -226,11 +226,15 @@ def missing_settings(destination, has_user_id, has_email, has_anonymous_id):
     present = _has_columns(requirement, has_user_id, has_email, has_anonymous_id)
     if requirement.any_of:
         return () if any(present) else requirement.settings
-    return tuple(s for s, found in zip(requirement.settings, present) if not found)
+    return tuple(
+        s for s, found in zip(requirement.settings, present, strict=True) if not found
+    )
 
 
 def _join(words, last):
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+    if len(words) == 1:
+        return words[0]
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
 def check_columns(destination, has_user_id, has_email, has_anonymous_id):
@@ -243,7 +247,8 @@ def check_columns(destination, has_user_id, has_email, has_anonymous_id):
     columns = _join([f"the {s.label} column" for s in missing], joiner)
     lacking = _join([f"no {_NOUNS[s]} column" for s in missing], "and")
     tags = _join([s.tag for s in missing], joiner)
-    dimension = "a dimension" if len(missing) == 1 or requirement.any_of else "dimensions"
+    one_tag = len(missing) == 1 or requirement.any_of
+    dimension = "a dimension" if one_tag else "dimensions"
     return (
         f"{destination.name} needs {requirement.needs} on every call, but this Look "
         f"has {lacking}. Enter {columns} in the form, or tag {dimension} {tags} "

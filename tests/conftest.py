@@ -60,7 +60,7 @@ def e2e_sink():
 
 @pytest.fixture(scope="module")
 def hub(e2e_sink):
-    env = {"SEGMENT_MAX_RETRIES": "2", "SEGMENT_TIMEOUT_SECONDS": "5"}
+    env = {"SEGMENT_MAX_RETRIES": "4", "SEGMENT_TIMEOUT_SECONDS": "5"}
     with HubProcess(e2e_sink.url, env=env, workers=2) as running:
         yield running
 

@@ -1,8 +1,8 @@
 """Render the README section "Choosing identifiers" from actions/destinations.csv.
 
-    python -m tools.destinations_doc                   print the section
-    python -m tools.destinations_doc --check README.md exit 1 if it is out of date
-    python -m tools.destinations_doc --write README.md update it (append if absent)
+python -m tools.destinations_doc                   print the section
+python -m tools.destinations_doc --check README.md exit 1 if it is out of date
+python -m tools.destinations_doc --write README.md update it (append if absent)
 """
 
 import argparse

@@ -3,7 +3,14 @@ import pytest
 from action_hub.errors import SetupError
 from actions.mapping import NO_IDENTIFIER, anonymous_id_for_email
 from actions.segment_track import SegmentTrack
-from tests.actions.call_plans import field, make_plan, row, run_look, settings
+from tests.actions.call_plans import (
+    field,
+    make_plan,
+    request,
+    row,
+    run_look,
+    settings,
+)
 
 FIELDS = [
     field("users.id", "Users ID", "ID", tags=["user_id"]),
@@ -45,9 +52,7 @@ def test_the_rows_email_is_sent_as_the_email_property(track, plan):
     assert message["userId"] == "u1"
 
 
-def test_a_row_with_only_an_email_is_tracked_under_an_anonymous_id_from_it(
-    track, plan
-):
+def test_a_row_with_only_an_email_is_tracked_under_an_anonymous_id_from_it(track, plan):
     cells = {"users.id": None, "users.email": "Ann@Example.com", "users.plan": "pro"}
     message = track.map_row(plan, 1, row(cells))
 
@@ -56,9 +61,7 @@ def test_a_row_with_only_an_email_is_tracked_under_an_anonymous_id_from_it(
     assert message["properties"]["email"] == "Ann@Example.com"
 
 
-def test_a_row_without_user_id_or_email_is_skipped_as_having_no_identifier(
-    track, plan
-):
+def test_a_row_without_user_id_or_email_is_skipped_as_having_no_identifier(track, plan):
     cells = {"users.id": "", "users.email": None, "users.plan": "pro"}
     assert track.map_row(plan, 1, row(cells)) is NO_IDENTIFIER
 
@@ -74,8 +77,6 @@ def test_blank_event_name_is_a_form_error(track, blank):
 
 
 def test_blank_event_name_refuses_the_run_before_anything_is_read(track):
-    from tests.actions.call_plans import request
-
     with pytest.raises(SetupError) as error:
         track.start(request({"event": ""}))
     assert error.value.field == "event"
