@@ -1,7 +1,8 @@
 """Sampling the hub's worker with py-spy during a run, and summing up the samples.
 
-py-spy's raw format has one line per distinct stack: frames from the thread's
-root to the sampled frame, separated by ';', then the sample count. Without
+py-spy's raw format (with --threads) has one line per distinct stack: the
+thread, then frames from the thread's root to the sampled frame, separated by
+';', then the sample count. Without
 --idle only threads that are running (not waiting) are sampled, so the counts
 approximate where the worker spends CPU.
 """
@@ -69,7 +70,10 @@ class Profiler:
 
 
 def _function(frame):
-    """'encode (json/encoder.py)' -> the frame without py-spy's line decorations."""
+    """'encode (json/encoder.py:12)' -> 'encode (json/encoder.py)'."""
+    if frame.startswith("thread ("):
+        # 'thread (7091): segment-upload' -> the thread's name
+        return "thread " + frame.partition(": ")[2]
     name, _, where = frame.partition(_FILE_IN_FRAME)
     return f"{name} ({where.rstrip(')').split(':')[0]})" if where else name
 
@@ -85,15 +89,16 @@ def read_raw(path):
     return stacks
 
 
-def _thread_role(frames):
-    joined = ";".join(frames)
-    if "segment/analytics/consumer.py" in joined:
-        return "segment-upload threads (batching, JSON, gzip, HTTP)"
-    if "action_hub/app.py" in joined and "work (" in joined:
+def _thread_role(thread):
+    """Group the worker's threads: the run thread, upload threads, the rest."""
+    name = thread.removeprefix("thread ")
+    if name.startswith("run-"):
         return "run thread (read, parse, map, enqueue)"
-    if "gunicorn" in joined or "werkzeug" in joined or "flask" in joined:
-        return "request thread (gunicorn, Flask, body)"
-    return "other"
+    if name == "segment-upload":
+        return "segment-upload threads (batch, JSON, gzip, POST)"
+    if name.startswith("ThreadPoolExecutor"):
+        return "request threads (gunicorn gthread: body, keep-alive stream)"
+    return f"other ({name or 'unnamed'})"
 
 
 def summarize(path, top=15):
@@ -102,14 +107,14 @@ def summarize(path, top=15):
     total = sum(count for _, count in stacks) or 1
     own, inclusive, roles = Counter(), Counter(), Counter()
     for frames, count in stacks:
-        # py-spy puts the process and thread as the first frames.
+        thread = frames[0] if frames[0].startswith("thread ") else "thread "
         code = [f for f in frames if not f.startswith(("process ", "thread "))]
         if not code:
             continue
         own[code[-1]] += count
         for function in set(code):
             inclusive[function] += count
-        roles[_thread_role(code)] += count
+        roles[_thread_role(thread)] += count
 
     def shares(counter):
         return [
