@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: demo test serve bench clean
 
@@ -11,6 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 ## make demo: start the hub and a local Segment sink, send a Look, show the result
 demo: $(STAMP)
@@ -25,8 +30,8 @@ serve: $(STAMP)
 	$(BIN)/gunicorn -c gunicorn.conf.py action_hub.wsgi:app
 
 ## make bench: throughput and memory benchmark (see benchmarks/README.md)
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

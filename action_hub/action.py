@@ -30,6 +30,7 @@ class ExecuteRequest:
 
     admin_params: dict
     form: dict
+    action_type: str = "query"
     scheduled_plan: dict | None = None
     attachment: dict | None = None
     webhook_id: str | None = None

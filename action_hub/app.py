@@ -163,6 +163,7 @@ def create_app(settings=None, actions=None):
         run = ExecuteRequest(
             admin_params=form_values(body.get("data")),
             form=form_values(body.get("form_params")),
+            action_type=body["type"],
             scheduled_plan=body.get("scheduled_plan"),
             attachment=body.get("attachment"),
             webhook_id=request.headers.get("X-Looker-Webhook-Id"),

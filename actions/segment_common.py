@@ -10,6 +10,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+from segment.analytics.version import VERSION as SEGMENT_LIBRARY_VERSION
+
 from action_hub import __version__
 from action_hub.action import Action
 from action_hub.errors import SetupError, SourceError
@@ -30,7 +32,8 @@ log = logging.getLogger(__name__)
 WRITE_KEY_PARAM = "segment_write_key"
 EMPTY_VALUE_CHOICES = ("omit", "null")
 TOO_LARGE = Reason("message_too_large", "over Segment's 32 KB message limit")
-LIBRARY_CONTEXT = {"name": "looker-segment-hub", "version": __version__}
+APP_CONTEXT = {"name": "looker-segment-hub", "version": __version__}
+LIBRARY_CONTEXT = {"name": "analytics-python", "version": SEGMENT_LIBRARY_VERSION}
 _ROW_NUMBERS_SHOWN = 5
 
 ICON = (
@@ -217,6 +220,12 @@ class SegmentAction(Action):
 
     def start(self, request):
         """Check settings now; return the job that reads, maps and delivers."""
+        if request.action_type != "query":
+            msg = (
+                f"{self.label} sends the rows of a Look or query; it cannot send a "
+                f"{request.action_type}."
+            )
+            raise SetupError(msg)
         write_key = request.admin_params.get(WRITE_KEY_PARAM, "")
         if not write_key:
             raise SetupError(_missing_key_message())
@@ -275,7 +284,7 @@ class SegmentAction(Action):
         built["messageId"] = message_id(plan.run_key, position, row)
         if plan.timestamp:
             built["timestamp"] = plan.timestamp
-        built["context"] = {"library": LIBRARY_CONTEXT}
+        built["context"] = {"app": APP_CONTEXT, "library": LIBRARY_CONTEXT}
         return built
 
     def new_delivery(self, write_key):

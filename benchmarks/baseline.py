@@ -15,7 +15,7 @@ import http.client
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import ijson
@@ -71,8 +71,8 @@ class BatchPoster:
         self.batches = 0
 
     def post(self, encoded_messages):
-        """Send one batch of already-encoded messages; raise unless the sink says 200."""
-        sent_at = datetime.now(timezone.utc).isoformat()
+        """Send one batch of encoded messages; raise unless the sink answers 200."""
+        sent_at = datetime.now(UTC).isoformat()
         tail = json.dumps({"sentAt": sent_at, "writeKey": WRITE_KEY})[1:]
         body = '{"batch": [' + ", ".join(encoded_messages) + "], " + tail
         payload = gzip.compress(body.encode("utf-8"), compresslevel=GZIP_LEVEL)

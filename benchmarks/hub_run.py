@@ -54,9 +54,10 @@ def run_hub(mode, look, push_body_path, downloads, work_dir, profile_dir=None):
     body_bytes = push_body_path.stat().st_size if mode == "push" else None
     env = _hub_env(body_bytes)
     log_path = work_dir / f"hub-{name}.log"
-    with SinkProcess() as sink, HubProcess(
-        sink.url, env=env, workers=1, log_path=log_path
-    ) as hub:
+    with (
+        SinkProcess() as sink,
+        HubProcess(sink.url, env=env, workers=1, log_path=log_path) as hub,
+    ):
         worker = only_child(hub.process.pid)
         headers = looker_headers(hub, webhook_id=f"bench-{name}-{secrets.token_hex(4)}")
         if mode == "url":
@@ -127,7 +128,9 @@ def delivery_problems(result):
     if result["success"] is not True:
         problems.append(f"the hub reported failure: {result['message']}")
     if sink["messages"] != rows:
-        problems.append(f"the sink received {sink['messages']:,} messages for {rows:,} rows")
+        problems.append(
+            f"the sink received {sink['messages']:,} messages for {rows:,} rows"
+        )
     if sink["distinct_message_ids"] != rows:
         problems.append(
             f"the sink saw {sink['distinct_message_ids']:,} distinct messageIds "

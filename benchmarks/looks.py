@@ -20,13 +20,13 @@ EMAIL_FIELD = "users.email"
 _BLOCK_ROWS = 2000
 _TEXT_CHUNK_CHARS = 256 * 1024
 
-_FIRST_NAMES = (
-    "Avery", "Jordan", "Riley", "Casey", "Morgan", "Quinn", "Rowan", "Sage",
-    "Emerson", "Harper", "Kai", "Logan", "Parker", "Reese", "Skyler", "Taylor",
+_FIRST_NAMES = tuple(
+    "Avery Jordan Riley Casey Morgan Quinn Rowan Sage Emerson Harper Kai Logan "
+    "Parker Reese Skyler Taylor".split()
 )
-_LAST_NAMES = (
-    "Quill", "Vale", "Moss", "Hart", "Reyes", "Okafor", "Lindqvist", "Novak",
-    "Tanaka", "Silva", "Brennan", "Dubois", "Kowalski", "Haddad", "Ferreira",
+_LAST_NAMES = tuple(
+    "Quill Vale Moss Hart Reyes Okafor Lindqvist Novak Tanaka Silva Brennan Dubois "
+    "Kowalski Haddad Ferreira".split()
 )
 _PLANS = ("free", "starter", "team", "business", "enterprise")
 _FIRST_SIGNUP = date(2019, 1, 1).toordinal()
@@ -70,7 +70,10 @@ COLUMNS = (
     ),
     Column("sessions.count", "Sessions Count", "Count", "count", measure=True),
     Column(
-        "orders.lifetime_value", "Orders Lifetime Value", "Lifetime Value", "sum",
+        "orders.lifetime_value",
+        "Orders Lifetime Value",
+        "Lifetime Value",
+        "sum",
         measure=True,
     ),
 )
@@ -183,9 +186,10 @@ def write_push_body(look, path):
         '"extension": "json", "data": "'
     )
     path = Path(path)
-    with look.path.open(encoding="utf-8") as source, path.open(
-        "w", encoding="utf-8", newline="\n"
-    ) as out:
+    with (
+        look.path.open(encoding="utf-8") as source,
+        path.open("w", encoding="utf-8", newline="\n") as out,
+    ):
         out.write(head[:-1] + attachment_open)
         while text := source.read(_TEXT_CHUNK_CHARS):
             # Escaping piece by piece is exact: JSON escapes never span characters.

@@ -43,9 +43,18 @@ class Profiler:
             msg = "py-spy is not installed: pip install -e '.[bench]'"
             raise RuntimeError(msg)
         command = [
-            executable, "record", "--pid", str(self.pid), "--format", "raw",
-            "--nolineno", "--threads", "--rate", str(SAMPLES_PER_SECOND),
-            "--output", str(self.output_path),
+            executable,
+            "record",
+            "--pid",
+            str(self.pid),
+            "--format",
+            "raw",
+            "--nolineno",
+            "--threads",
+            "--rate",
+            str(SAMPLES_PER_SECOND),
+            "--output",
+            str(self.output_path),
         ]
         self._process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -116,15 +125,15 @@ def summarize(path, top=15):
             inclusive[function] += count
         roles[_thread_role(thread)] += count
 
-    def shares(counter):
+    def shares(counter, key="function"):
         return [
-            {"function": name, "samples": n, "share": round(n / total, 3)}
+            {key: name, "samples": n, "share": round(n / total, 3)}
             for name, n in counter.most_common(top)
         ]
 
     return {
         "samples": total,
-        "by_thread_role": shares(roles),
+        "by_thread_role": shares(roles, key="threads"),
         "top_own": shares(own),
         "top_total": shares(inclusive),
     }

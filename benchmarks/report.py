@@ -1,9 +1,10 @@
-"""The benchmark's results: machine facts, targets checked, JSON and a Markdown table."""
+"""The benchmark's results: machine facts, targets checked, JSON and Markdown."""
 
 import json
 import os
 import platform
-from datetime import datetime, timezone
+import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.procstats import MB
@@ -35,9 +36,25 @@ def machine():
     }
 
 
+def code_version(root):
+    """The commit under test and the hub files that differ from it, if any."""
+
+    def git(*args):
+        completed = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False
+        )
+        return completed.stdout.strip() if completed.returncode == 0 else None
+
+    changed = git("status", "--porcelain", "--", "action_hub", "actions", "tools")
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_hub_changes": changed.splitlines() if changed else [],
+    }
+
+
 def now_utc():
     """The current time, ISO 8601 in UTC, to the second."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _ratio(numerator, denominator):
@@ -109,7 +126,8 @@ def check_targets(runs, baselines):
                 )
             )
     for run in runs:
-        if run["mode"] != "push":
+        # Below 100k rows the worker's fixed per-run growth outweighs the body.
+        if run["mode"] != "push" or run["rows"] < 100_000:
             continue
         per_byte = run["rss_growth_bytes"] / run["body_bytes"]
         targets.append(
@@ -143,22 +161,40 @@ def _cell(value, pattern="{:,.0f}"):
 def markdown(results):
     """The results as a short Markdown report."""
     m = results["machine"]
+    code = results["code"]
     lines = [
         "# Hub benchmark results",
         "",
         f"- Date: {results['date']}",
-        f"- Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_mb']:,} MB RAM, "
-        f"Python {m['python']}, {m['platform']}",
+        (
+            f"- Machine: {m['nproc']} CPUs ({m['cpu_model']}), "
+            f"{m['memory_mb']:,} MB RAM, Python {m['python']}, {m['platform']}"
+        ),
         f"- Command: `{results['command']}`",
-        "- Hub: gunicorn, 1 gthread worker (as the Procfile starts it); a fresh "
-        "gunicorn and sink per run. Baseline: benchmarks/baseline.py in its own "
-        "process, same Look, same sink.",
-        "- Ratios are hub / baseline. CPU is user + system seconds of the worker "
-        "process (all threads) per 100,000 rows; RSS is the worker's peak (VmHWM).",
+        f"- Code: commit {code['commit']}"
+        + (
+            f", with uncommitted changes to {len(code['uncommitted_hub_changes'])} "
+            "hub file(s)"
+            if code["uncommitted_hub_changes"]
+            else ""
+        ),
+        (
+            "- Hub: gunicorn, 1 gthread worker (as the Procfile starts it); a fresh "
+            "gunicorn and sink per run. Baseline: benchmarks/baseline.py in its own "
+            "process, same Look, same sink."
+        ),
+        (
+            "- Ratios are hub / baseline. CPU is user + system seconds of the worker "
+            "process (all threads) per 100,000 rows; RSS is the worker's peak "
+            "(VmHWM); RSS growth is that peak minus the worker's RSS just before "
+            "the request."
+        ),
         "",
-        "| rows | mode | body MB | hub rows/s | base rows/s | ratio "
-        "| hub CPU s/100k | base CPU s/100k | ratio | hub peak MB | base peak MB "
-        "| RSS growth MB | rows delivered once |",
+        (
+            "| rows | mode | body MB | hub rows/s | base rows/s | ratio "
+            "| hub CPU s/100k | base CPU s/100k | ratio | hub peak MB | base peak MB "
+            "| RSS growth MB | rows delivered once |"
+        ),
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for run in results["runs"]:
@@ -166,7 +202,8 @@ def markdown(results):
         base_peak = base.get("peak_rss_bytes")
         ratio = run.get("vs_baseline") or {}
         body = run["body_bytes"] if run["mode"] == "push" else run["look_bytes"]
-        delivered = "yes" if not run["problems"] else "NO: " + "; ".join(run["problems"])
+        problems = run["problems"]
+        delivered = "yes" if not problems else "NO: " + "; ".join(problems)
         lines.append(
             f"| {run['rows']:,} | {run['mode']} | {body / MB:,.0f} "
             f"| {_cell(run['rows_per_second'])} | {_cell(base.get('rows_per_second'))} "

@@ -91,8 +91,13 @@ def run_baseline(look):
     with SinkProcess() as sink:
         completed = subprocess.run(
             [
-                sys.executable, "-m", "benchmarks.baseline",
-                "--look", str(look.path), "--sink", sink.url,
+                sys.executable,
+                "-m",
+                "benchmarks.baseline",
+                "--look",
+                str(look.path),
+                "--sink",
+                sink.url,
             ],
             cwd=ROOT,
             capture_output=True,
@@ -188,6 +193,7 @@ def main(argv=None):
     results = {
         "date": report.now_utc(),
         "machine": report.machine(),
+        "code": report.code_version(ROOT),
         "command": "python -m benchmarks.run " + shlex.join(argv or sys.argv[1:]),
         "runs": runs,
         "baselines": baselines,

@@ -1,10 +1,11 @@
-"""tools.segment_sink.SegmentSink in a child process that reports its counts over a pipe.
+"""tools.segment_sink.SegmentSink in a child process, reporting counts over a pipe.
 
 The sink keeps no messages (keep_messages=False), only their count and the set
 of their messageIds, so a 1,000,000-message run stays small. Running it in its
 own process keeps its work out of the benchmark driver and out of the figures.
 """
 
+import contextlib
 import multiprocessing
 import os
 import time
@@ -74,7 +75,7 @@ class SinkProcess:
         return self._connection.recv()
 
     def wait_for(self, expected, timeout=60.0):
-        """Poll until `expected` messages arrived or `timeout` passed; return the counts."""
+        """Poll until `expected` messages arrived or `timeout` passed; return counts."""
         deadline = time.monotonic() + timeout
         counts = self.counts()
         while counts["messages"] < expected and time.monotonic() < deadline:
@@ -85,10 +86,8 @@ class SinkProcess:
     def stop(self):
         """Stop the sink and its process."""
         if self._connection is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._connection.send("stop")
-            except (BrokenPipeError, OSError):
-                pass
             self._connection.close()
             self._connection = None
         if self.process is not None:

@@ -170,3 +170,13 @@ def test_execute_through_the_app_sends_every_row(client, sink):
         "refresh_query": False,
     }
     assert sink.message_count == 6
+
+
+@pytest.mark.parametrize("kind", ["cell", "dashboard"])
+def test_only_query_sends_are_accepted(client, sink, kind):
+    body = dict(execute_body(), type=kind)
+    response = client.post("/actions/segment_identify/execute", json=body, headers=AUTH)
+    looker = response.get_json()["looker"]
+    assert looker["success"] is False
+    assert f"cannot send a {kind}" in looker["message"]
+    assert sink.message_count == 0

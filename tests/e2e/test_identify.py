@@ -46,7 +46,8 @@ def test_pushed_cohort_arrives_as_one_identify_call_per_row(hub, segment):
         "product_sessions_count": 1,
     }
     assert avery["timestamp"] == "2026-11-30T08:00:00+00:00"
-    assert avery["context"]["library"]["name"] == "looker-segment-hub"
+    assert avery["context"]["app"]["name"] == "looker-segment-hub"
+    assert avery["context"]["library"]["name"] == "analytics-python"
     assert avery["_writeKey"] == WRITE_KEY
     assert "email" not in messages["04QWERTY5UIOP0AS"]["traits"]
     lee = messages[anonymous_id_for_email("lee.anon@example.com")]
