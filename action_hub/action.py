@@ -70,8 +70,7 @@ class ExecuteRequest:
                 "nor a download URL."
             )
             raise SetupError(msg)
-        open_chunks, rewindable = source
-        return ResultReader(open_chunks, rewindable)
+        return ResultReader(source)
 
 
 class Action:

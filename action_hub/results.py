@@ -1,12 +1,13 @@
 """Reading Looker result documents (json_detail and json_detail_lite_stream).
 
-A document arrives as a stream of byte chunks. The header (fields, pivots,
-ran_at) is read first; rows are then parsed one at a time, so memory does not
-grow with the number of rows. Looker writes `fields` before `data`; when a
-document does not, and the source can be read again (a pushed attachment), the
-header is taken from a second pass instead.
+A document arrives as a stream of byte chunks. Rows are parsed one at a time,
+so memory does not grow with the number of rows. The header (fields, pivots,
+ran_at) is read from the part of the document before the first row, where
+Looker writes `fields`. A pushed document is also in memory whole, so header
+keys written after the rows (Looker puts `ran_at` there) are found in it too.
 """
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -15,6 +16,9 @@ import ijson
 from action_hub.errors import SourceError
 
 ROW_TOTAL_KEY = "$$$_row_total_$$$"
+# The part of a document before its first row is kept to read the header from;
+# past this size the header is taken to be absent rather than kept growing.
+HEADER_BYTES_LIMIT = 8 * 1024 * 1024
 _HEADER_KEYS = ("fields", "pivots", "ran_at")
 _FIELD_KINDS = (
     ("dimensions", "dimension"),
@@ -40,6 +44,8 @@ class Field:
         name = str(raw.get("name") or "")
         label = str(raw.get("label") or raw.get("label_short") or name)
         tags = raw.get("tags") or ()
+        if not isinstance(tags, (list, tuple)):
+            tags = ()
         return cls(
             name=name,
             label=label,
@@ -61,11 +67,19 @@ class Pivot:
 
 @dataclass
 class ResultHeader:
-    """What the document says about itself before (or apart from) its rows."""
+    """What the document says about itself apart from its rows."""
 
     fields: list[Field]
     pivots: list[Pivot]
     ran_at: str | None
+
+
+@dataclass
+class ResultSource:
+    """A document as byte chunks, and as a whole when it is already in memory."""
+
+    open_chunks: Callable[[], Iterable[bytes]]
+    whole: bytes | str | None = None
 
 
 def fields_from_json(raw):
@@ -100,13 +114,25 @@ def pivots_from_json(raw):
     return pivots
 
 
-def _header_from(found):
-    ran_at = found["ran_at"][0] if found["ran_at"] else None
-    return ResultHeader(
-        fields=fields_from_json(found["fields"][0] if found["fields"] else None),
-        pivots=pivots_from_json(found["pivots"][0] if found["pivots"] else None),
-        ran_at=ran_at if isinstance(ran_at, str) and ran_at else None,
-    )
+def top_level_tail_value(whole, key):
+    """The value of a top-level key written near the end of a whole document.
+
+    Looks at the last occurrence of "key" and accepts it only if everything
+    from there to the end parses as the closing members of the top-level
+    object; an occurrence inside a row or a string cannot, so it is never
+    mistaken for the top-level key. Returns None when not found this way.
+    """
+    quoted = f'"{key}"'
+    needle = quoted if isinstance(whole, str) else quoted.encode()
+    position = whole.rfind(needle)
+    if position < 0:
+        return None
+    opener = "{" if isinstance(whole, str) else b"{"
+    try:
+        tail = json.loads(opener + whole[position:])
+    except (ValueError, RecursionError):
+        return None
+    return tail.get(key) if isinstance(tail, dict) else None
 
 
 def _bad_json(rows_read):
@@ -117,99 +143,104 @@ def _bad_json(rows_read):
     return SourceError(msg)
 
 
+class _ChunkFile:
+    """A read()-able view of a chunk iterator that can keep what it served."""
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self.kept = []
+        self.kept_bytes = 0
+        self.keeping = True
+
+    def read(self, size=-1):
+        if size == 0:
+            return b""
+        chunk = next(self._chunks, b"")
+        if self.keeping and chunk:
+            self.kept.append(chunk)
+            self.kept_bytes += len(chunk)
+            self.keeping = self.kept_bytes < HEADER_BYTES_LIMIT
+        return chunk
+
+
+def _header_in(prefix_chunks):
+    """Header values that appear complete within the start of a document."""
+    found = {key: ijson.sendable_list() for key in _HEADER_KEYS}
+    coros = [
+        ijson.items_coro(found[key], key, use_float=True) for key in _HEADER_KEYS
+    ]
+    for chunk in prefix_chunks:
+        if not chunk:
+            continue
+        for coro in coros:
+            coro.send(chunk)
+    return {key: values[0] for key, values in found.items() if values}
+
+
 class ResultReader:
-    """Stream the rows of one result document, with its header known first.
+    """Stream the rows of one result document, with its header known first."""
 
-    `open_chunks` returns a fresh iterable of byte chunks each time it is
-    called; `rewindable` says whether it may be called more than once.
-    """
-
-    def __init__(self, open_chunks: Callable[[], Iterable[bytes]], rewindable):
-        self._open = open_chunks
-        self._rewindable = rewindable
+    def __init__(self, source: ResultSource):
         self.rows_read = 0
-        self._chunks = iter(open_chunks())
-        self._pending = ijson.sendable_list()
-        self._rows = ijson.items_coro(self._pending, "data.item", use_float=True)
-        self._finished = False
+        self.finished = False
+        self._source = source
+        self._file = _ChunkFile(source.open_chunks())
+        self._rows = ijson.items(self._file, "data.item", use_float=True)
+        self._first = self._next_row()
         self.header = self._read_header()
 
-    def _send(self, coro, chunk):
+    def _next_row(self):
         try:
-            coro.send(chunk)
-        except ijson.JSONError:
-            raise _bad_json(self.rows_read) from None
-
-    def _close(self, coro):
-        try:
-            coro.close()
+            return next(self._rows)
+        except StopIteration:
+            self.finished = True
+            return None
         except ijson.JSONError:
             raise _bad_json(self.rows_read) from None
 
     def _read_header(self):
-        found = {key: ijson.sendable_list() for key in _HEADER_KEYS}
-        coros = {
-            key: ijson.items_coro(found[key], key, use_float=True)
-            for key in _HEADER_KEYS
-        }
-        for chunk in self._chunks:
-            self._send(self._rows, chunk)
-            for coro in coros.values():
-                self._send(coro, chunk)
-            if self._pending:
-                break
-        else:
-            self._finish()
-            for coro in coros.values():
-                self._close(coro)
+        self._file.keeping = False
+        try:
+            found = _header_in(self._file.kept)
+        except ijson.JSONError:
+            raise _bad_json(0) from None
+        self._file.kept = []
 
-        complete = found["fields"] and found["ran_at"]
-        if self._pending and not complete and self._rewindable:
-            return self._scan_header(found)
-        if self._pending and not found["fields"]:
+        whole = self._source.whole
+        if whole is not None and not self.finished:
+            if "ran_at" not in found:
+                ran_at = top_level_tail_value(whole, "ran_at")
+                if ran_at is not None:
+                    found["ran_at"] = ran_at
+            if "fields" not in found:
+                found.update(self._scan_whole())
+        if self._first is not None and "fields" not in found:
             msg = (
                 "Looker's result data lists its rows before its columns, so it "
                 "cannot be streamed. Send the Look again; if this repeats, turn off "
                 "streaming for this schedule."
             )
             raise SourceError(msg)
-        return _header_from(found)
 
-    def _scan_header(self, found):
-        """Read the whole document once more for header keys after the rows."""
-        missing = [key for key in _HEADER_KEYS if not found[key]]
-        coros = {
-            key: ijson.items_coro(found[key], key, use_float=True) for key in missing
-        }
-        for chunk in self._open():
-            for coro in coros.values():
-                self._send(coro, chunk)
-        for coro in coros.values():
-            self._close(coro)
-        return _header_from(found)
+        ran_at = found.get("ran_at")
+        return ResultHeader(
+            fields=fields_from_json(found.get("fields")),
+            pivots=pivots_from_json(found.get("pivots")),
+            ran_at=ran_at if isinstance(ran_at, str) and ran_at else None,
+        )
 
-    def _finish(self):
-        if not self._finished:
-            self._finished = True
-            self._close(self._rows)
-
-    @property
-    def finished(self):
-        """True once the whole document has been read."""
-        return self._finished and not self._pending
+    def _scan_whole(self):
+        """Read header keys from anywhere in a whole document (a second pass)."""
+        try:
+            return _header_in(self._source.open_chunks())
+        except ijson.JSONError:
+            raise _bad_json(0) from None
 
     def rows(self) -> Iterator[dict]:
         """Yield each row (a dict of field name to cell) once, in order."""
-        pending = self._pending
-        while True:
-            for row in pending:
-                self.rows_read += 1
-                yield row if isinstance(row, dict) else {}
-            del pending[:]
-            if self._finished:
-                return
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                self._finish()
-            else:
-                self._send(self._rows, chunk)
+        row = self._first
+        self._first = None
+        while row is not None:
+            self.rows_read += 1
+            yield row if isinstance(row, dict) else {}
+            row = self._next_row()

@@ -1,7 +1,7 @@
 """Where a run's result data comes from: the pushed attachment or a download URL.
 
-Each source is a function returning an iterable of byte chunks, plus whether
-it can be read twice (a pushed body can; Looker's one-time URL cannot).
+Both become a ResultSource: a function returning byte chunks, plus the whole
+document when it is already in memory (a pushed body is; a download is not).
 """
 
 import base64
@@ -16,6 +16,7 @@ import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from action_hub.errors import BadRequest, SetupError, SourceError
+from action_hub.results import ResultSource
 
 CHUNK_BYTES = 64 * 1024
 MAX_REDIRECTS = 5
@@ -45,13 +46,13 @@ def attachment_source(attachment):
         except (binascii.Error, ValueError):
             msg = "The attachment is marked base64 but is not valid base64."
             raise BadRequest(msg) from None
-        return (lambda: _byte_chunks(raw)), True
+        return ResultSource(lambda: _byte_chunks(raw), raw)
 
     if isinstance(data, str):
-        return (lambda: _text_chunks(data)), True
+        return ResultSource(lambda: _text_chunks(data), data)
     if isinstance(data, (dict, list)):
         raw = json.dumps(data).encode("utf-8")
-        return (lambda: _byte_chunks(raw)), True
+        return ResultSource(lambda: _byte_chunks(raw), raw)
 
     msg = "The request has an attachment without data."
     raise BadRequest(msg)
@@ -198,4 +199,4 @@ def download_source(url, policy, timeout_seconds):
         finally:
             response.close()
 
-    return open_chunks, False
+    return ResultSource(open_chunks)

@@ -4,7 +4,13 @@ import json
 import pytest
 
 from action_hub.errors import BadRequest, SourceError
-from action_hub.results import ResultReader, fields_from_json, pivots_from_json
+from action_hub.results import (
+    ResultReader,
+    ResultSource,
+    fields_from_json,
+    pivots_from_json,
+    top_level_tail_value,
+)
 from action_hub.sources import attachment_source
 from tests.looks import load_look
 
@@ -18,13 +24,14 @@ FIELDS = {
 ROWS = [{"users.id": {"value": f"u{i}"}, "orders.count": {"value": i}} for i in range(5)]
 
 
-def pieces(document, size):
+def source(document, size, in_memory):
     raw = json.dumps(document).encode()
-    return lambda: (raw[i : i + size] for i in range(0, len(raw), size))
+    chunks = lambda: (raw[i : i + size] for i in range(0, len(raw), size))  # noqa: E731
+    return ResultSource(chunks, raw if in_memory else None)
 
 
-def read_all(document, size=7, rewindable=True):
-    reader = ResultReader(pieces(document, size), rewindable)
+def read_all(document, size=7, in_memory=True):
+    reader = ResultReader(source(document, size, in_memory))
     return reader, list(reader.rows())
 
 
@@ -44,20 +51,36 @@ def test_rows_stream_across_any_chunk_boundaries(size):
 
 def test_ran_at_after_the_rows_is_found_in_a_pushed_document():
     document = {"fields": FIELDS, "data": ROWS, "ran_at": "2026-11-30T08:00:00+00:00"}
-    reader, _ = read_all(document, rewindable=True)
+    reader, _ = read_all(document, in_memory=True)
     assert reader.header.ran_at == "2026-11-30T08:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ('{"data": [], "ran_at": "T1"}', "T1"),
+        ('{"data": [], "ran_at": "T1", "x": {"y": [1]}}', "T1"),
+        ('{"data": [{"ran_at": "T9"}]}', None),
+        ('{"data": [{"a": {"value": "ran_at"}}]}', None),
+        ('{"data": [{"a": {"value": "\\"ran_at\\": \\"T9\\"}"}}]}', None),
+        ('{"ran_at": "T1", "data": [{"ran_at": "T9"}]}', None),
+    ],
+)
+def test_tail_lookup_only_accepts_the_top_level_key(text, found):
+    assert top_level_tail_value(text, "ran_at") == found
+    assert top_level_tail_value(text.encode(), "ran_at") == found
 
 
 def test_ran_at_after_the_rows_of_a_one_time_stream_is_unknown():
     document = {"fields": FIELDS, "data": ROWS, "ran_at": "2026-11-30T08:00:00+00:00"}
-    reader, rows = read_all(document, rewindable=False)
+    reader, rows = read_all(document, in_memory=False)
     assert reader.header.ran_at is None
     assert len(rows) == 5
 
 
 def test_fields_after_rows_are_read_from_a_second_pass_when_possible():
     document = {"data": ROWS, "fields": FIELDS}
-    reader, rows = read_all(document, rewindable=True)
+    reader, rows = read_all(document, in_memory=True)
     assert len(reader.header.fields) == 3
     assert rows == ROWS
 
@@ -65,7 +88,7 @@ def test_fields_after_rows_are_read_from_a_second_pass_when_possible():
 def test_fields_after_rows_of_a_one_time_stream_is_a_clear_error():
     document = {"data": ROWS, "fields": FIELDS}
     with pytest.raises(SourceError, match="rows before its columns"):
-        read_all(document, size=64, rewindable=False)
+        read_all(document, size=64, in_memory=False)
 
 
 def test_zero_rows_is_a_valid_document():
@@ -77,7 +100,7 @@ def test_zero_rows_is_a_valid_document():
 def test_document_cut_mid_row_reports_rows_read_so_far():
     raw = json.dumps({"fields": FIELDS, "data": ROWS}).encode()
     cut = raw[: raw.index(b'"u3"')]
-    reader = ResultReader(lambda: iter([cut]), rewindable=False)
+    reader = ResultReader(ResultSource(lambda: iter([cut])))
     rows = reader.rows()
     with pytest.raises(SourceError, match="after 3 rows") as error:
         list(rows)
@@ -131,8 +154,7 @@ def test_lookers_json_detail_example_reads_its_fields_and_rows():
     ],
 )
 def test_attachment_data_is_read_in_every_form_looker_uses(attachment):
-    open_chunks, rewindable = attachment_source(attachment)
-    reader = ResultReader(open_chunks, rewindable)
+    reader = ResultReader(attachment_source(attachment))
     assert list(reader.rows()) == ROWS
 
 

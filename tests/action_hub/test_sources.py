@@ -12,9 +12,9 @@ DOCUMENT = json.dumps({"fields": {}, "data": []}).encode()
 
 
 def fetch(url, allowed=()):
-    open_chunks, rewindable = download_source(url, DownloadPolicy(allowed), 30)
-    assert rewindable is False
-    return b"".join(open_chunks())
+    source = download_source(url, DownloadPolicy(allowed), 30)
+    assert source.whole is None
+    return b"".join(source.open_chunks())
 
 
 @pytest.mark.parametrize(
