@@ -7,6 +7,7 @@ the run blocks on (back pressure), the library's Consumer threads drain it
 failed with a reason through `on_error`. Nothing is left uncounted.
 """
 
+import json
 import logging
 import queue
 import threading
@@ -42,6 +43,27 @@ RATE_LIMITED = Reason(
 TOO_LARGE = Reason("batch_too_large", "Segment refused a batch as too large (HTTP 413)")
 NOT_SENT = Reason("not_sent", "not sent because delivery had stopped")
 LOST = Reason("upload_stopped", "the upload threads stopped before sending them")
+
+
+def exceeds_message_limit(message):
+    """Whether a message serializes to more than Segment's 32 KB.
+
+    Serializing every message twice would cost as much as building it, so the
+    exact size is measured only when a cheap bound says it could be close:
+    JSON writes one character as at most 6 bytes.
+    """
+    bound = 512
+    for value in message.values():
+        if isinstance(value, str):
+            bound += len(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                bound += len(key) + (len(item) if isinstance(item, str) else 32)
+        else:
+            bound += 32
+    if bound * 6 <= MAX_MESSAGE_BYTES:
+        return False
+    return len(json.dumps(message).encode("utf-8")) > MAX_MESSAGE_BYTES
 
 
 def reason_for(error):

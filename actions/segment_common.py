@@ -5,7 +5,6 @@ what differs: its labels, any extra form fields, and how a mapped row becomes
 a message.
 """
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from action_hub import __version__
 from action_hub.action import Action
 from action_hub.errors import SetupError, SourceError
 from action_hub.report import Reason, RunReport
-from actions.delivery import MAX_MESSAGE_BYTES, NOT_SENT, SegmentDelivery
+from actions.delivery import NOT_SENT, SegmentDelivery, exceeds_message_limit
 from actions.mapping import build_traits, identify_row, message_id
 from actions.run_plan import (
     ANONYMOUS_ID,
@@ -354,13 +353,12 @@ class SegmentAction(Action):
 
     def _send_rows(self, plan, rows, delivery, report, too_large_rows):
         map_row = self.map_row
-        dumps = json.dumps
         for position, row in enumerate(rows, 1):
             message = map_row(plan, position, row)
             if isinstance(message, Reason):
                 report.skip(message)
                 continue
-            if len(dumps(message).encode("utf-8")) > MAX_MESSAGE_BYTES:
+            if exceeds_message_limit(message):
                 report.fail(TOO_LARGE)
                 too_large_rows.append(position)
                 continue
