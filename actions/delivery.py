@@ -7,20 +7,29 @@ the run blocks on (back pressure), the library's Consumer threads drain it
 failed with a reason through `on_error`. Nothing is left uncounted.
 """
 
+import gzip
 import json
 import logging
 import queue
 import threading
 import time
 from collections import Counter
+from functools import partial
 
 import requests
+from segment.analytics import request as segment_request
 from segment.analytics.consumer import Consumer
 from segment.analytics.request import APIError
 
 from action_hub.report import Reason
 
 log = logging.getLogger(__name__)
+
+# The library gzips each batch at zlib's slowest level (9), which here costs more
+# CPU than building the messages; level 6 is about five times faster for
+# batches a few percent larger.
+GZIP_LEVEL = 6
+segment_request.GzipFile = partial(gzip.GzipFile, compresslevel=GZIP_LEVEL)
 
 MAX_MESSAGE_BYTES = 32 * 1024
 # The library closes a batch at about 475 KB (Segment's limit is 500 KB) or at
