@@ -64,6 +64,7 @@ REQUIREMENTS = {
             "user_id_or_anonymous_id",
             "a user ID or an anonymous ID",
             "no user ID or anonymous ID",
+            # Rows with an email and no ID get an anonymous ID derived from it.
             (USER_ID, ANONYMOUS_ID, EMAIL),
             True,
         ),
@@ -214,8 +215,7 @@ def _has_columns(requirement, has_user_id, has_email, has_anonymous_id):
     present = {
         USER_ID: has_user_id,
         EMAIL: has_email,
-        # Rows with an email and no ID get an anonymous ID derived from it.
-        ANONYMOUS_ID: has_anonymous_id or has_email,
+        ANONYMOUS_ID: has_anonymous_id,
     }
     return [present[setting] for setting in requirement.settings]
 
@@ -332,12 +332,14 @@ def extra_notes(destination, payload_names):
         trait = extra.removeprefix("trait:")
         if trait in payload_names:
             return []
-        return [
+        note = (
             f"{destination.name} also needs {extra_phrase(destination)}, and no "
             "column of this Look became one: give a column a short label that reads "
             f"{trait} in snake_case, or choose another trait naming in the form."
-        ]
-    return [
+        )
+        return [note]
+    note = (
         f"{destination.name} also needs {extra_phrase(destination)}, so it may "
         "ignore these calls."
-    ]
+    )
+    return [note]

@@ -7,6 +7,7 @@ a message.
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from segment.analytics.version import VERSION as SEGMENT_LIBRARY_VERSION
@@ -16,6 +17,17 @@ from action_hub.action import Action
 from action_hub.errors import SetupError, SourceError
 from action_hub.report import Reason, RunReport
 from actions.delivery import NOT_SENT, SegmentDelivery, exceeds_message_limit
+from actions.destinations import (
+    SKIP_GAPS,
+    check_columns,
+    column_field_to_fill,
+    destination_for,
+    destination_form,
+    extra_notes,
+    gap_choice,
+    gap_notes,
+    row_gap,
+)
 from actions.mapping import build_traits, identify_row, message_id
 from actions.run_plan import (
     ANONYMOUS_ID,
@@ -87,12 +99,12 @@ IDENTITY_FORM = [
 ]
 
 
-def shape_form(payload_name):
+def shape_form(payload_name, item_name):
     """Form fields that decide how columns become traits or properties."""
     return [
         _select(
             "trait_names",
-            f"{payload_name.capitalize()} names",
+            f"{item_name.capitalize()} names",
             [
                 ("short_label", "Short label in snake_case (sessions_count)"),
                 ("field_name", "Field name (sessions.count)"),
@@ -103,11 +115,11 @@ def shape_form(payload_name):
         ),
         {
             "name": "trait_prefix",
-            "label": f"{payload_name.capitalize()} name prefix",
+            "label": f"{item_name.capitalize()} name prefix",
             "type": "text",
             "required": False,
             "description": (
-                f"Optional text put before every {payload_name[:-1]} name "
+                f"Optional text put before every {item_name} name "
                 "(email excepted), for example looker_."
             ),
         },
@@ -133,6 +145,8 @@ class RunPlan:
     timestamp: str | None
     run_key: str
     extras: dict
+    destination: object = None
+    skip_gaps: bool = False
 
 
 def _choice(form, name, choices):
@@ -160,6 +174,7 @@ class SegmentAction(Action):
 
     call_name = ""
     payload_name = "traits"
+    payload_item = "trait"
     icon_data_uri = ICON
 
     def __init__(self, settings):
@@ -203,7 +218,12 @@ class SegmentAction(Action):
 
     def form(self, admin_params, values):
         """The form; an error instead when the admin has not set a write key."""
-        fields = IDENTITY_FORM + self.extra_form() + shape_form(self.payload_name)
+        fields = (
+            IDENTITY_FORM
+            + self.extra_form()
+            + destination_form()
+            + shape_form(self.payload_name, self.payload_item)
+        )
         if admin_params and not admin_params.get(WRITE_KEY_PARAM):
             return {"fields": [], "error": _missing_key_message()}
         return {"fields": fields}
@@ -213,6 +233,8 @@ class SegmentAction(Action):
             "trait_names": _choice(form, "trait_names", TRAIT_NAME_STYLES),
             "empty_values": _choice(form, "empty_values", EMPTY_VALUE_CHOICES),
             "trait_prefix": form.get("trait_prefix", ""),
+            "destination": destination_for(form.get("destination")),
+            "skip_gaps": gap_choice(form) == SKIP_GAPS,
         }
         options.update(self.extra_options(form))
         return options
@@ -250,6 +272,14 @@ class SegmentAction(Action):
             )
             raise SetupError(msg, field=USER_ID.form_field)
 
+        destination = options["destination"]
+        if destination is not None:
+            found = (bool(user_id), bool(email), bool(anonymous_id))
+            problem = check_columns(destination, *found)
+            if problem:
+                field = column_field_to_fill(destination, *found)
+                raise SetupError(problem, field=field)
+
         extras = self.extra_plan(header, form, options)
         identifiers = {c.name for c in (user_id, email, anonymous_id) if c}
         identifiers.update(self.identifier_columns(extras))
@@ -271,15 +301,29 @@ class SegmentAction(Action):
             timestamp=header.ran_at,
             run_key=run_key_for(request, header.ran_at),
             extras=extras,
+            destination=destination,
+            skip_gaps=options["skip_gaps"],
         )
 
-    def map_row(self, plan, position, row):
-        """One row to a message, or a Reason it is skipped. Pure."""
+    def map_row(self, plan, position, row, gaps=None):
+        """One row to a message, or a Reason it is skipped.
+
+        Rows the plan's destination cannot use are skipped or, when sent, counted
+        in `gaps` (a Counter) if one is given.
+        """
         ids = identify_row(row, plan.user_id, plan.anonymous_id, plan.email)
         payload = build_traits(plan.columns, row, plan.empty_as_null)
         built = self.build_message(plan, row, ids, payload)
         if isinstance(built, Reason):
             return built
+        if plan.destination is not None:
+            user_id, anonymous_id, email = ids
+            gap = row_gap(plan.destination, user_id, anonymous_id, email)
+            if gap is not None:
+                if plan.skip_gaps:
+                    return gap
+                if gaps is not None:
+                    gaps[gap] += 1
         built["messageId"] = message_id(plan.run_key, position, row)
         if plan.timestamp:
             built["timestamp"] = plan.timestamp
@@ -308,9 +352,11 @@ class SegmentAction(Action):
 
         delivery = self.new_delivery(write_key)
         too_large_rows = []
+        gaps = Counter()
         try:
             if first_row is not None:
-                self._send_rows(plan, _chain(first_row, rows), delivery, report, too_large_rows)
+                all_rows = _chain(first_row, rows)
+                self._send_rows(plan, all_rows, delivery, report, too_large_rows, gaps)
         except SourceError as error:
             report.stopped = error.message
         finally:
@@ -324,6 +370,10 @@ class SegmentAction(Action):
             shown = ", ".join(f"{n:,}" for n in too_large_rows[:_ROW_NUMBERS_SHOWN])
             more = "" if len(too_large_rows) <= _ROW_NUMBERS_SHOWN else ", ..."
             report.details[TOO_LARGE] = f"row {shown}{more}"
+        report.notes.extend(gap_notes(gaps))
+        if plan.destination is not None:
+            names = {column.name for column in plan.columns}
+            report.notes.extend(extra_notes(plan.destination, names))
         if delivery.stop_reason and report.stopped is None:
             unread = "" if reader.finished else " and the rest of the Look was not read"
             report.stopped = (
@@ -351,10 +401,10 @@ class SegmentAction(Action):
             }
         }
 
-    def _send_rows(self, plan, rows, delivery, report, too_large_rows):
+    def _send_rows(self, plan, rows, delivery, report, too_large_rows, gaps):
         map_row = self.map_row
         for position, row in enumerate(rows, 1):
-            message = map_row(plan, position, row)
+            message = map_row(plan, position, row, gaps)
             if isinstance(message, Reason):
                 report.skip(message)
                 continue
@@ -365,6 +415,15 @@ class SegmentAction(Action):
             if not delivery.send(message):
                 report.fail(NOT_SENT)
                 break
+
+
+def add_identity(message, user_id, anonymous_id):
+    """Put the IDs a row has on its message; return the message."""
+    if user_id is not None:
+        message["userId"] = user_id
+    if anonymous_id is not None:
+        message["anonymousId"] = anonymous_id
+    return message
 
 
 def _chain(first, rest):

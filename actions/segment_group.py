@@ -10,7 +10,7 @@ from action_hub.errors import SetupError
 from action_hub.report import Reason
 from actions.mapping import NO_IDENTIFIER, as_identifier, cell_value
 from actions.run_plan import GROUP_ID, find_identifier
-from actions.segment_common import SegmentAction
+from actions.segment_common import SegmentAction, add_identity
 
 NO_GROUP_ID = Reason("no_group_id", "no group ID")
 GROUP_COLUMN = "group_column"
@@ -75,8 +75,4 @@ class SegmentGroup(SegmentAction):
         if user_id is None and anonymous_id is None:
             return NO_IDENTIFIER
         message = {"type": "group", "groupId": group_id, "traits": payload}
-        if user_id is not None:
-            message["userId"] = user_id
-        if anonymous_id is not None:
-            message["anonymousId"] = anonymous_id
-        return message
+        return add_identity(message, user_id, anonymous_id)

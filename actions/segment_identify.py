@@ -2,7 +2,7 @@
 
 from actions.mapping import NO_IDENTIFIER
 from actions.run_plan import EMAIL_TRAIT
-from actions.segment_common import SegmentAction
+from actions.segment_common import SegmentAction, add_identity
 
 
 class SegmentIdentify(SegmentAction):
@@ -18,11 +18,7 @@ class SegmentIdentify(SegmentAction):
         user_id, anonymous_id, email = ids
         if user_id is None and anonymous_id is None:
             return NO_IDENTIFIER
-        message = {"type": "identify", "traits": payload}
-        if user_id is not None:
-            message["userId"] = user_id
-        if anonymous_id is not None:
-            message["anonymousId"] = anonymous_id
         if email is not None:
             payload[EMAIL_TRAIT] = email
-        return message
+        message = {"type": "identify", "traits": payload}
+        return add_identity(message, user_id, anonymous_id)

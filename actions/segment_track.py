@@ -7,7 +7,7 @@ Identify puts it into traits.email, so every call type carries it in its payload
 from action_hub.errors import SetupError
 from actions.mapping import NO_IDENTIFIER
 from actions.run_plan import EMAIL_TRAIT
-from actions.segment_common import SegmentAction
+from actions.segment_common import SegmentAction, add_identity
 
 EVENT_FIELD = "event"
 
@@ -42,6 +42,7 @@ class SegmentTrack(SegmentAction):
     label = "Send to Segment as Track events"
     call_name = "Track"
     payload_name = "properties"
+    payload_item = "property"
     description = (
         "Send each row of the Look to Segment as a Track event with the name you "
         "choose: the chosen columns identify the user and the other columns "
@@ -65,15 +66,11 @@ class SegmentTrack(SegmentAction):
         user_id, anonymous_id, email = ids
         if user_id is None and anonymous_id is None:
             return NO_IDENTIFIER
+        if email is not None:
+            payload[EMAIL_TRAIT] = email
         message = {
             "type": "track",
             "event": plan.extras[EVENT_FIELD],
             "properties": payload,
         }
-        if user_id is not None:
-            message["userId"] = user_id
-        if anonymous_id is not None:
-            message["anonymousId"] = anonymous_id
-        if email is not None:
-            payload[EMAIL_TRAIT] = email
-        return message
+        return add_identity(message, user_id, anonymous_id)

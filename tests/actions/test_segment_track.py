@@ -95,7 +95,8 @@ def test_form_asks_for_a_required_event_name_and_speaks_of_properties(track):
     assert by_name["event"]["required"] is True
     assert by_name["event"]["type"] == "text"
     assert "user_id_column" in by_name
-    assert by_name["trait_names"]["label"].startswith("Properties")
+    assert by_name["trait_names"]["label"] == "Property names"
+    assert "every property name" in by_name["trait_prefix"]["description"]
 
 
 def test_track_is_listed_with_its_own_name_and_label(track):

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.looks import make_look
 from tools.hub_process import ROOT, HubProcess, free_port
 
 EXECUTE = "/actions/segment_identify/execute"
+GUNICORN_THREADS = 8
 
 
 def start_gunicorn(env):
@@ -128,17 +130,28 @@ def _threads_and_rss_kb(pid):
 
 
 def test_hundreds_of_runs_leave_threads_and_memory_flat(e2e_sink):
-    with HubProcess(e2e_sink.url, workers=1) as hub:
+    env = {"GUNICORN_THREADS": str(GUNICORN_THREADS)}
+    with HubProcess(e2e_sink.url, env=env, workers=1) as hub:
         worker = _worker_pid(hub.process.pid)
         body = json.dumps(execute_body(make_look(20))).encode()
+        # Concurrent runs first, so gunicorn has started every request thread
+        # it will keep; later counts then show only what runs leave behind.
+        warm_up = [
+            threading.Thread(target=post_to_hub, args=(hub, EXECUTE, body))
+            for _ in range(GUNICORN_THREADS * 2)
+        ]
+        for thread in warm_up:
+            thread.start()
+        for thread in warm_up:
+            thread.join()
         for _ in range(30):
             assert post_to_hub(hub, EXECUTE, body).json()["looker"]["success"]
-        time.sleep(0.5)
+        time.sleep(1.0)
         threads_before, rss_before = _threads_and_rss_kb(worker)
 
         for _ in range(300):
             assert post_to_hub(hub, EXECUTE, body).json()["looker"]["success"]
-        time.sleep(0.5)
+        time.sleep(1.0)
         threads_after, rss_after = _threads_and_rss_kb(worker)
 
     assert threads_after <= threads_before

@@ -88,3 +88,12 @@ def test_check_fails_when_the_readme_or_its_markers_are_missing(tmp_path, text):
 def test_without_options_the_section_is_printed(capsys):
     assert main([]) == 0
     assert capsys.readouterr().out == render_section()
+
+
+def test_the_repositorys_readme_matches_the_destination_table():
+    from pathlib import Path
+
+    from tools.destinations_doc import main
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    assert main(["--check", str(readme)]) == 0
