@@ -26,6 +26,7 @@ from action_hub.schemas import (
 
 log = logging.getLogger(__name__)
 
+_READ_BYTES = 1024 * 1024
 _execute_schema = ExecuteRequestSchema()
 _form_schema = FormRequestSchema()
 
@@ -35,11 +36,24 @@ def _error(status, message):
 
 
 def _read_json_body():
-    raw = request.get_data(cache=False)
-    if not raw.strip():
+    """Decode the body, holding at most about twice its size at any moment.
+
+    A pushed Look arrives whole inside the body, so the bytes are decoded to
+    text and dropped before the text is parsed.
+    """
+    body = bytearray()
+    while chunk := request.stream.read(_READ_BYTES):
+        body += chunk
+    if not body.strip():
         return {}
     try:
-        return json.loads(raw)
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        msg = "The request body is not valid UTF-8 JSON."
+        raise BadRequest(msg) from None
+    del body
+    try:
+        return json.loads(text)
     except (ValueError, RecursionError):
         msg = "The request body is not valid JSON."
         raise BadRequest(msg) from None
