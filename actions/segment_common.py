@@ -28,10 +28,11 @@ from actions.destinations import (
     gap_notes,
     row_gap,
 )
-from actions.mapping import build_traits, identify_row, message_id
+from actions.mapping import NO_IDENTIFIER, build_traits, identify_row, message_id
 from actions.run_plan import (
     ANONYMOUS_ID,
     EMAIL,
+    EMAIL_TRAIT,
     TRAIT_NAME_STYLES,
     USER_ID,
     find_identifier,
@@ -415,6 +416,16 @@ class SegmentAction(Action):
             if not delivery.send(message):
                 report.fail(NOT_SENT)
                 break
+
+
+def user_message(ids, payload, **message):
+    """A message about the row's user, email in its payload; or NO_IDENTIFIER."""
+    user_id, anonymous_id, email = ids
+    if user_id is None and anonymous_id is None:
+        return NO_IDENTIFIER
+    if email is not None:
+        payload[EMAIL_TRAIT] = email
+    return add_identity(message, user_id, anonymous_id)
 
 
 def add_identity(message, user_id, anonymous_id):

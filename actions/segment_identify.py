@@ -1,11 +1,11 @@
 """Identify: each row updates one user's profile with the row's columns as traits."""
 
-from actions.mapping import NO_IDENTIFIER
-from actions.run_plan import EMAIL_TRAIT
-from actions.segment_common import SegmentAction, add_identity
+from actions.segment_common import SegmentAction, user_message
 
 
 class SegmentIdentify(SegmentAction):
+    """Send each row of a Look to Segment as one Identify call."""
+
     name = "segment_identify"
     label = "Send to Segment"
     call_name = "Identify"
@@ -15,10 +15,5 @@ class SegmentIdentify(SegmentAction):
     )
 
     def build_message(self, plan, row, ids, payload):
-        user_id, anonymous_id, email = ids
-        if user_id is None and anonymous_id is None:
-            return NO_IDENTIFIER
-        if email is not None:
-            payload[EMAIL_TRAIT] = email
-        message = {"type": "identify", "traits": payload}
-        return add_identity(message, user_id, anonymous_id)
+        """An Identify message for one row, or NO_IDENTIFIER."""
+        return user_message(ids, payload, type="identify", traits=payload)

@@ -5,9 +5,7 @@ Identify puts it into traits.email, so every call type carries it in its payload
 """
 
 from action_hub.errors import SetupError
-from actions.mapping import NO_IDENTIFIER
-from actions.run_plan import EMAIL_TRAIT
-from actions.segment_common import SegmentAction, add_identity
+from actions.segment_common import SegmentAction, user_message
 
 EVENT_FIELD = "event"
 
@@ -63,14 +61,5 @@ class SegmentTrack(SegmentAction):
 
     def build_message(self, plan, row, ids, payload):
         """A Track message for one row, or NO_IDENTIFIER."""
-        user_id, anonymous_id, email = ids
-        if user_id is None and anonymous_id is None:
-            return NO_IDENTIFIER
-        if email is not None:
-            payload[EMAIL_TRAIT] = email
-        message = {
-            "type": "track",
-            "event": plan.extras[EVENT_FIELD],
-            "properties": payload,
-        }
-        return add_identity(message, user_id, anonymous_id)
+        event = plan.extras[EVENT_FIELD]
+        return user_message(ids, payload, type="track", event=event, properties=payload)
