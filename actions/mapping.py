@@ -95,12 +95,14 @@ def identify_row(row, user_id_field, anonymous_id_field, email_field):
     return user_id, anonymous_id, email
 
 
-def message_id(run_key, position, row):
-    """A message ID fixed by the run and the row's position and content.
+def message_id(run_key, position, content):
+    """A message ID fixed by the run, the row's position and the message's content.
 
-    Re-sending the same run yields the same IDs, so Segment drops the repeats;
-    two rows of one run never share an ID because their positions differ.
+    `content` is the message serialized without its ID: it follows from the
+    row's values, so re-sending the same run yields the same IDs and Segment
+    drops the repeats, while two rows of one run never share an ID because
+    their positions differ.
     """
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{run_key}\x1e{position}\x1e{row!r}".encode("utf-8"))
+    digest.update(f"{run_key}\x1e{position}\x1e{content}".encode("utf-8"))
     return f"looker-{digest.hexdigest()}"

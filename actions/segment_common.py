@@ -5,6 +5,7 @@ what differs: its labels, any extra form fields, and how a mapped row becomes
 a message.
 """
 
+import json
 import logging
 import time
 from collections import Counter
@@ -16,7 +17,7 @@ from action_hub import __version__
 from action_hub.action import Action
 from action_hub.errors import SetupError, SourceError
 from action_hub.report import Reason, RunReport
-from actions.delivery import NOT_SENT, SegmentDelivery, exceeds_message_limit
+from actions.delivery import MAX_MESSAGE_BYTES, NOT_SENT, Message, SegmentDelivery
 from actions.destinations import (
     SKIP_GAPS,
     check_columns,
@@ -44,8 +45,10 @@ log = logging.getLogger(__name__)
 WRITE_KEY_PARAM = "segment_write_key"
 EMPTY_VALUE_CHOICES = ("omit", "null")
 TOO_LARGE = Reason("message_too_large", "over Segment's 32 KB message limit")
-APP_CONTEXT = {"name": "looker-segment-hub", "version": __version__}
-LIBRARY_CONTEXT = {"name": "analytics-python", "version": SEGMENT_LIBRARY_VERSION}
+CONTEXT = {
+    "app": {"name": "looker-segment-hub", "version": __version__},
+    "library": {"name": "analytics-python", "version": SEGMENT_LIBRARY_VERSION},
+}
 _ROW_NUMBERS_SHOWN = 5
 
 ICON = (
@@ -325,11 +328,14 @@ class SegmentAction(Action):
                     return gap
                 if gaps is not None:
                     gaps[gap] += 1
-        built["messageId"] = message_id(plan.run_key, position, row)
         if plan.timestamp:
             built["timestamp"] = plan.timestamp
-        built["context"] = {"app": APP_CONTEXT, "library": LIBRARY_CONTEXT}
-        return built
+        built["context"] = CONTEXT
+        content = json.dumps(built)
+        built["messageId"] = identifier = message_id(plan.run_key, position, content)
+        # json.dumps escapes non-ASCII, so characters are bytes; the ID adds
+        # exactly ', "messageId": "<id>"' to the serialized message.
+        return Message(built, len(content) + len(identifier) + 17)
 
     def new_delivery(self, write_key):
         """The one seam between the pipeline and Segment."""
@@ -409,7 +415,7 @@ class SegmentAction(Action):
             if isinstance(message, Reason):
                 report.skip(message)
                 continue
-            if exceeds_message_limit(message):
+            if message.size > MAX_MESSAGE_BYTES:
                 report.fail(TOO_LARGE)
                 too_large_rows.append(position)
                 continue

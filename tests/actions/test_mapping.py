@@ -88,10 +88,10 @@ def test_row_with_nothing_has_no_identifiers():
 
 
 def test_message_id_is_stable_and_distinct_per_position_and_content():
-    row = {"u": {"value": 1}}
-    first = message_id("webhook:abc", 1, row)
-    assert first == message_id("webhook:abc", 1, {"u": {"value": 1}})
-    assert first != message_id("webhook:abc", 2, row)
-    assert first != message_id("webhook:abc", 1, {"u": {"value": 2}})
-    assert first != message_id("webhook:xyz", 1, row)
+    content = '{"userId": "1"}'
+    first = message_id("webhook:abc", 1, content)
+    assert first == message_id("webhook:abc", 1, '{"userId": "1"}')
+    assert first != message_id("webhook:abc", 2, content)
+    assert first != message_id("webhook:abc", 1, '{"userId": "2"}')
+    assert first != message_id("webhook:xyz", 1, content)
     assert len(first) <= 100
