@@ -17,11 +17,20 @@ def rows(count):
     return f"{count:,} row" if count == 1 else f"{count:,} rows"
 
 
-def _clauses(counter, details):
+ROW_NUMBERS_SHOWN = 5
+
+
+def _row_numbers(numbers, count):
+    shown = ", ".join(f"{n:,}" for n in numbers[:ROW_NUMBERS_SHOWN])
+    more = ", ..." if count > ROW_NUMBERS_SHOWN else ""
+    return f"row {shown}{more}"
+
+
+def _clauses(counter, examples):
     parts = []
     for reason, count in counter.most_common():
-        detail = details.get(reason)
-        suffix = f"; {detail}" if detail else ""
+        numbers = examples.get(reason)
+        suffix = f"; {_row_numbers(numbers, count)}" if numbers else ""
         parts.append(f"{rows(count)} ({reason.text}{suffix})")
     return ", ".join(parts)
 
@@ -35,17 +44,25 @@ class RunReport:
     sent: int = 0
     skipped: Counter = field(default_factory=Counter)
     failed: Counter = field(default_factory=Counter)
-    details: dict = field(default_factory=dict)
+    examples: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     stopped: str | None = None
 
     def skip(self, reason, count=1):
+        """Count rows left out on purpose."""
         self.skipped[reason] += count
 
-    def fail(self, reason, count=1, detail=None):
+    def fail(self, reason, count=1, row=None):
+        """Count rows that should have been sent and were not.
+
+        With `row`, the row's number is kept so the sentence can name the first
+        few rows that failed for this reason.
+        """
         self.failed[reason] += count
-        if detail:
-            self.details[reason] = detail
+        if row is not None:
+            numbers = self.examples.setdefault(reason, [])
+            if len(numbers) < ROW_NUMBERS_SHOWN:
+                numbers.append(row)
 
     @property
     def success(self):
@@ -59,9 +76,9 @@ class RunReport:
             f"as {self.call_name} calls."
         ]
         if self.skipped:
-            parts.append(f"Skipped {_clauses(self.skipped, self.details)}.")
+            parts.append(f"Skipped {_clauses(self.skipped, self.examples)}.")
         if self.failed:
-            parts.append(f"Failed {_clauses(self.failed, self.details)}.")
+            parts.append(f"Failed {_clauses(self.failed, self.examples)}.")
         parts.extend(self.notes)
         if self.stopped:
             parts.append(self.stopped)

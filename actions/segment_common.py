@@ -49,7 +49,6 @@ CONTEXT = {
     "app": {"name": "looker-segment-hub", "version": __version__},
     "library": {"name": "analytics-python", "version": SEGMENT_LIBRARY_VERSION},
 }
-_ROW_NUMBERS_SHOWN = 5
 
 ICON = (
     "data:image/svg+xml;base64,"
@@ -358,12 +357,11 @@ class SegmentAction(Action):
         plan = self.plan(request, reader.header, first_row, options)
 
         delivery = self.new_delivery(write_key)
-        too_large_rows = []
         gaps = Counter()
         try:
             if first_row is not None:
                 all_rows = _chain(first_row, rows)
-                self._send_rows(plan, all_rows, delivery, report, too_large_rows, gaps)
+                self._send_rows(plan, all_rows, delivery, report, gaps)
         except SourceError as error:
             report.stopped = error.message
         finally:
@@ -373,10 +371,6 @@ class SegmentAction(Action):
         report.sent = delivery.accepted
         for reason, count in delivery.failed.items():
             report.fail(reason, count)
-        if too_large_rows:
-            shown = ", ".join(f"{n:,}" for n in too_large_rows[:_ROW_NUMBERS_SHOWN])
-            more = "" if len(too_large_rows) <= _ROW_NUMBERS_SHOWN else ", ..."
-            report.details[TOO_LARGE] = f"row {shown}{more}"
         report.notes.extend(gap_notes(gaps))
         if plan.destination is not None:
             names = {column.name for column in plan.columns}
@@ -408,7 +402,7 @@ class SegmentAction(Action):
             }
         }
 
-    def _send_rows(self, plan, rows, delivery, report, too_large_rows, gaps):
+    def _send_rows(self, plan, rows, delivery, report, gaps):
         map_row = self.map_row
         for position, row in enumerate(rows, 1):
             message = map_row(plan, position, row, gaps)
@@ -416,8 +410,7 @@ class SegmentAction(Action):
                 report.skip(message)
                 continue
             if message.size > MAX_MESSAGE_BYTES:
-                report.fail(TOO_LARGE)
-                too_large_rows.append(position)
+                report.fail(TOO_LARGE, row=position)
                 continue
             if not delivery.send(message):
                 report.fail(NOT_SENT)
