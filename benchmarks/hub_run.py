@@ -12,11 +12,11 @@ import time
 
 import requests
 
-from benchmarks import looks
+from benchmarks import looks, report
 from benchmarks.procstats import MB, only_child, sample
 from benchmarks.profiling import Profiler, summarize
 from benchmarks.sink_process import SinkProcess
-from tools.hub_process import HubProcess, chunked, looker_headers
+from tools.hub_process import ROOT, HubProcess, chunked, looker_headers
 
 EXECUTE_PATH = "/actions/segment_identify/execute"
 DEFAULT_MAX_BODY_BYTES = 250 * MB
@@ -54,6 +54,8 @@ def run_hub(mode, look, push_body_path, downloads, work_dir, profile_dir=None):
     body_bytes = push_body_path.stat().st_size if mode == "push" else None
     env = _hub_env(body_bytes)
     log_path = work_dir / f"hub-{name}.log"
+    # The hub's code is read when gunicorn starts, so note the version it ran.
+    code = report.code_version(ROOT)
     with (
         SinkProcess() as sink,
         HubProcess(sink.url, env=env, workers=1, log_path=log_path) as hub,
@@ -70,14 +72,19 @@ def run_hub(mode, look, push_body_path, downloads, work_dir, profile_dir=None):
             profiler = Profiler(worker, profile_dir / f"{name}.raw.txt").start()
 
         started = time.perf_counter()
-        response = requests.post(
-            f"{hub.url}{EXECUTE_PATH}",
-            data=body,
-            headers=headers,
-            timeout=(10, READ_TIMEOUT_SECONDS),
-        )
+        try:
+            response = requests.post(
+                f"{hub.url}{EXECUTE_PATH}",
+                data=body,
+                headers=headers,
+                timeout=(10, READ_TIMEOUT_SECONDS),
+            )
+            status, answer = response.status_code, _answer(response)
+        except requests.RequestException as error:
+            status, answer = None, {"error": f"the request failed ({error!r})"}
         answered = time.perf_counter()
-        counts = sink.wait_for(look.rows, SINK_WAIT_SECONDS)
+        wait = SINK_WAIT_SECONDS if status == 200 else SETTLE_SECONDS
+        counts = sink.wait_for(look.rows, wait)
         finished = time.perf_counter()
         if profiler is not None:
             profiler.stop()
@@ -86,7 +93,6 @@ def run_hub(mode, look, push_body_path, downloads, work_dir, profile_dir=None):
         counts = sink.counts()
         done = sample(worker)
 
-    answer = _answer(response)
     looker = (answer or {}).get("looker") or {}
     seconds = finished - started
     cpu = done.cpu_seconds - idle.cpu_seconds
@@ -96,7 +102,8 @@ def run_hub(mode, look, push_body_path, downloads, work_dir, profile_dir=None):
         "look_bytes": look.bytes,
         "body_bytes": body_bytes,
         "hub_env": env,
-        "http_status": response.status_code,
+        "code": code,
+        "http_status": status,
         "success": looker.get("success"),
         "message": looker.get("message") or (answer or {}).get("error"),
         "seconds": round(seconds, 3),
@@ -123,7 +130,9 @@ def delivery_problems(result):
     """What went wrong with a run's delivery; empty when every row arrived once."""
     problems = []
     rows, sink = result["rows"], result["sink"]
-    if result["http_status"] != 200:
+    if result["http_status"] is None:
+        problems.append(result["message"])
+    elif result["http_status"] != 200:
         problems.append(f"the hub answered HTTP {result['http_status']}")
     if result["success"] is not True:
         problems.append(f"the hub reported failure: {result['message']}")

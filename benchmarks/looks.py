@@ -20,14 +20,8 @@ EMAIL_FIELD = "users.email"
 _BLOCK_ROWS = 2000
 _TEXT_CHUNK_CHARS = 256 * 1024
 
-_FIRST_NAMES = tuple(
-    "Avery Jordan Riley Casey Morgan Quinn Rowan Sage Emerson Harper Kai Logan "
-    "Parker Reese Skyler Taylor".split()
-)
-_LAST_NAMES = tuple(
-    "Quill Vale Moss Hart Reyes Okafor Lindqvist Novak Tanaka Silva Brennan Dubois "
-    "Kowalski Haddad Ferreira".split()
-)
+_FIRST_NAMES = ("Avery", "Jordan", "Riley", "Casey", "Morgan", "Quinn", "Rowan", "Sage")
+_LAST_NAMES = ("Quill", "Vale", "Moss", "Hart", "Reyes", "Okafor", "Lindqvist", "Novak")
 _PLANS = ("free", "starter", "team", "business", "enterprise")
 _FIRST_SIGNUP = date(2019, 1, 1).toordinal()
 

@@ -62,11 +62,15 @@ class SinkProcess:
         self.process.start()
         child.close()
         self._connection = parent
-        if not parent.poll(_START_TIMEOUT):
+        try:
+            if not parent.poll(_START_TIMEOUT):
+                msg = "the sink process did not start in time"
+                raise RuntimeError(msg)
+            self.url = parent.recv()
+        except (EOFError, RuntimeError) as error:
             self.stop()
-            msg = "the sink process did not start in time"
-            raise RuntimeError(msg)
-        self.url = parent.recv()
+            msg = f"the sink process did not start (exit code {self.process.exitcode})"
+            raise RuntimeError(msg) from error
         return self
 
     def counts(self):
