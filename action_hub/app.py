@@ -59,6 +59,13 @@ def _read_json_body():
         raise BadRequest(msg) from None
 
 
+def _failure(error):
+    """Looker's answer for a run that could not start or finish."""
+    field = getattr(error, "field", None)
+    errors = {field: error.message} if field else None
+    return looker_response(False, error.message, errors)
+
+
 def _run_in_background(job, run_fields, interval):
     """Run `job` on its own thread; stream whitespace until its JSON is ready.
 
@@ -73,9 +80,7 @@ def _run_in_background(job, run_fields, interval):
         try:
             outcome["body"] = job()
         except HubError as error:
-            fields = {"field": error.field} if isinstance(error, SetupError) else {}
-            errors = {error.field: error.message} if fields.get("field") else None
-            outcome["body"] = looker_response(False, error.message, errors)
+            outcome["body"] = _failure(error)
             log.warning(
                 "run stopped",
                 extra={"fields": {**run_fields, "reason": type(error).__name__}},
@@ -194,9 +199,8 @@ def create_app(settings=None, actions=None):
         try:
             job = action.start(run)
         except SetupError as error:
-            errors = {error.field: error.message} if error.field else None
             log.info("run refused", extra={"fields": {**run_fields, "field": error.field}})
-            return jsonify(looker_response(False, error.message, errors))
+            return jsonify(_failure(error))
         return _run_in_background(job, run_fields, settings.keepalive_seconds)
 
     @app.errorhandler(BadRequest)
