@@ -68,15 +68,29 @@ def trait_value(value, is_date):
 
 
 def build_traits(columns, row, empty_as_null):
-    """The trait (or property) dict for one row."""
+    """The trait (or property) dict for one row.
+
+    This runs once per row and column, so the common cases (a plain string or
+    number) are handled inline and only the rest goes through trait_value.
+    """
     traits = {}
-    for column in columns:
-        value = trait_value(cell_value(row, column.field, column.pivot_key), column.is_date)
+    for field, pivot_key, name, is_date in columns:
+        cell = row.get(field)
+        if pivot_key is not None and type(cell) is dict:
+            cell = cell.get(pivot_key)
+        value = cell.get("value") if type(cell) is dict else None
+        kind = type(value)
+        if (kind is str and value and not is_date) or (
+            (kind is int or kind is float) and not is_date
+        ):
+            traits[name] = value
+            continue
+        value = trait_value(value, is_date)
         if value is EMPTY:
             if empty_as_null:
-                traits[column.name] = None
+                traits[name] = None
             continue
-        traits[column.name] = value
+        traits[name] = value
     return traits
 
 

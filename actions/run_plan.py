@@ -6,6 +6,7 @@ returns plain data, so the per-row path is a few dictionary lookups.
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from action_hub.errors import SetupError
 
@@ -32,8 +33,7 @@ _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _DATE_TYPES = ("date", "time")
 
 
-@dataclass(frozen=True)
-class TraitColumn:
+class TraitColumn(NamedTuple):
     """One trait (or property) taken from a column, or one pivot value of it."""
 
     field: str
