@@ -29,7 +29,13 @@ from actions.destinations import (
     gap_notes,
     row_gap,
 )
-from actions.mapping import NO_IDENTIFIER, build_traits, identify_row, message_id
+from actions.mapping import (
+    NO_IDENTIFIER,
+    build_traits,
+    identify_row,
+    message_id,
+    trait_value,
+)
 from actions.run_plan import (
     ANONYMOUS_ID,
     EMAIL,
@@ -301,7 +307,7 @@ class SegmentAction(Action):
             email=email.name if email else None,
             columns=columns,
             empty_as_null=options["empty_values"] == "null",
-            timestamp=header.ran_at,
+            timestamp=trait_value(header.ran_at, True) if header.ran_at else None,
             run_key=run_key_for(request, header.ran_at),
             extras=extras,
             destination=destination,
