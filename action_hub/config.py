@@ -65,7 +65,10 @@ def load_settings(env=None):
         "for example https://segment-hub.example.com.",
     ).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
-        msg = f"ACTION_HUB_BASE_URL must start with https:// (got {base_url!r})."
+        msg = (
+            f"ACTION_HUB_BASE_URL must start with https:// (or http:// for local "
+            f"use), got {base_url!r}."
+        )
         raise ConfigError(msg)
 
     label = _required(

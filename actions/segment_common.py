@@ -158,10 +158,10 @@ class RunPlan:
     skip_gaps: bool = False
 
 
-def _choice(form, name, choices):
+def _choice(form, name, label, choices):
     value = form.get(name) or choices[0]
     if value not in choices:
-        msg = f"{name} must be one of: {', '.join(choices)} (got {value!r})."
+        msg = f"The {label} setting must be one of: {', '.join(choices)} (got {value!r})."
         raise SetupError(msg, field=name)
     return value
 
@@ -239,8 +239,12 @@ class SegmentAction(Action):
 
     def _options(self, form):
         options = {
-            "trait_names": _choice(form, "trait_names", TRAIT_NAME_STYLES),
-            "empty_values": _choice(form, "empty_values", EMPTY_VALUE_CHOICES),
+            "trait_names": _choice(
+                form, "trait_names", f"{self.payload_item.capitalize()} names", TRAIT_NAME_STYLES
+            ),
+            "empty_values": _choice(
+                form, "empty_values", "Empty cells", EMPTY_VALUE_CHOICES
+            ),
             "trait_prefix": form.get("trait_prefix", ""),
             "destination": destination_for(form.get("destination")),
             "skip_gaps": gap_choice(form) == SKIP_GAPS,
@@ -382,10 +386,8 @@ class SegmentAction(Action):
             names = {column.name for column in plan.columns}
             report.notes.extend(extra_notes(plan.destination, names))
         if delivery.stop_reason and report.stopped is None:
-            unread = "" if reader.finished else " and the rest of the Look was not read"
-            report.stopped = (
-                f"Sending stopped early because {delivery.stop_reason.text}{unread}."
-            )
+            unread = "" if reader.finished else ", and the rest of the Look was not read"
+            report.stopped = f"Sending stopped there{unread}."
 
         log.info(
             "run finished",

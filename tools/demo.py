@@ -55,6 +55,12 @@ def main():
             shown.pop("context", None)
             calls.append(shown)
         _show(f"Segment received {len(calls)} Identify calls", calls)
+        print(
+            "\nEvery row became one call. Sam Whitlow has no email, so none is sent;"
+            "\nLee Anonymous has no user ID, so the hub derived a stable anonymousId"
+            "\nfrom the email. Each call also carries context (the hub's and the"
+            "\nlibrary's names and versions), left out above."
+        )
 
     ok = answer.ok and answer.json()["looker"]["success"] and len(calls) == len(look["data"])
     print("\nDemo finished: hub and sink stopped." if ok else "\nDemo FAILED.")

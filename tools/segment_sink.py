@@ -5,7 +5,7 @@ the body or Basic auth) and can be told to misbehave for chosen requests:
 answer a status, answer slowly, or reset the connection. It listens on
 127.0.0.1 only.
 
-    python -m tools.segment_sink --port 9099
+    python -m tools.segment_sink --port 9099    # prints each call it receives
 """
 
 import argparse
@@ -14,6 +14,7 @@ import gzip
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import deque
@@ -34,8 +35,9 @@ class Fault:
 class SegmentSink:
     """Records messages per write key; use as a context manager."""
 
-    def __init__(self, port=0, keep_messages=True):
+    def __init__(self, port=0, keep_messages=True, echo=False):
         self.keep_messages = keep_messages
+        self.echo = echo
         self.messages = []
         self.message_ids = set()
         self.message_count = 0
@@ -109,6 +111,8 @@ class SegmentSink:
             for message in batch:
                 self.message_count += 1
                 self.message_ids.add(message.get("messageId"))
+                if self.echo:
+                    print(json.dumps(message), flush=True)
                 if self.keep_messages:
                     message["_writeKey"] = write_key
                     self.messages.append(message)
@@ -197,13 +201,25 @@ def _basic_user(headers):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=9099)
+    parser.add_argument(
+        "--quiet", action="store_true", help="count calls instead of printing them"
+    )
     args = parser.parse_args()
-    sink = SegmentSink(port=args.port, keep_messages=False).start()
-    print(f"Segment-compatible sink listening on {sink.url}", flush=True)
+    sink = SegmentSink(port=args.port, keep_messages=False, echo=not args.quiet)
+    sink.start()
+    print(
+        f"Segment-compatible sink listening on {sink.url}; point the hub's "
+        f"SEGMENT_API_HOST at it. Each call received is printed as one JSON line.",
+        file=sys.stderr,
+        flush=True,
+    )
+    seen = 0
     try:
         while True:
             time.sleep(5)
-            print(f"messages received: {sink.message_count:,}", flush=True)
+            if sink.message_count != seen:
+                seen = sink.message_count
+                print(f"calls received so far: {seen:,}", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         sink.stop()
 

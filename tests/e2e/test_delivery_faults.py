@@ -51,9 +51,9 @@ def test_segment_down_for_the_whole_run_says_nothing_was_delivered(segment):
 
     assert large["success"] is False
     assert large["message"].startswith("Sent 0 of ")
+    assert "(the hub could not reach Segment)" in large["message"]
     assert large["message"].endswith(
-        "Sending stopped early because the hub could not reach Segment "
-        "and the rest of the Look was not read."
+        "Sending stopped there, and the rest of the Look was not read."
     )
     read = int(re.search(r"of ([\d,]+) rows", large["message"]).group(1).replace(",", ""))
     failed = sum(

@@ -43,6 +43,15 @@ def start_gunicorn(env):
             {"ACTION_HUB_BASE_URL": "https://h.example.com", "ACTION_HUB_LABEL": "S"},
             "action hub: ACTION_HUB_SECRET is not set",
         ),
+        (
+            {
+                "ACTION_HUB_BASE_URL": "https://h.example.com",
+                "ACTION_HUB_LABEL": "S",
+                "ACTION_HUB_SECRET": "x",
+                "GUNICORN_THREADS": "eight",
+            },
+            "action hub: GUNICORN_THREADS must be a whole number",
+        ),
     ],
 )
 def test_start_up_stops_with_one_line_naming_the_missing_setting(env, line):
@@ -52,11 +61,13 @@ def test_start_up_stops_with_one_line_naming_the_missing_setting(env, line):
     assert result.stderr.startswith(line)
 
 
-def test_insecure_dev_mode_allows_an_empty_secret(e2e_sink):
+def test_insecure_dev_mode_allows_an_empty_secret_and_warns(e2e_sink, tmp_path):
     env = {"ACTION_HUB_SECRET": "", "ACTION_HUB_INSECURE_DEV": "1"}
-    with HubProcess(e2e_sink.url, env=env) as hub:
+    log_path = tmp_path / "hub.log"
+    with HubProcess(e2e_sink.url, env=env, log_path=log_path) as hub:
         response = post_to_hub(hub, "/", b"")
     assert response.status_code == 200
+    assert "any caller can use this hub" in log_path.read_text()
 
 
 SECRET_VALUES = [
