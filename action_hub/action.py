@@ -8,7 +8,7 @@ from action_hub.results import ResultReader
 from action_hub.sources import DownloadPolicy, attachment_source, download_source
 
 LITE_STREAM_SINCE = (6, 2)
-_VERSION = re.compile(r"LookerOutgoingWebhook/(\d+)\.(\d+)", re.IGNORECASE)
+_VERSION = re.compile(r"LookerOutgoingWebhook/(\d{1,6})\.(\d{1,6})", re.IGNORECASE)
 
 
 def looker_version(user_agent):

@@ -172,7 +172,7 @@ def create_app(settings=None, actions=None):
     def form(name):
         action = find_action(name)
         body = load_request(_form_schema, _read_json_body())
-        admin = form_values(body.get("data"))
+        admin = form_values(body.get("data"), "data")
         return jsonify(action.form(admin, form_values(body.get("form_params"))))
 
     @app.post("/actions/<name>/execute")
@@ -180,7 +180,7 @@ def create_app(settings=None, actions=None):
         action = find_action(name)
         body = load_request(_execute_schema, _read_json_body())
         run = ExecuteRequest(
-            admin_params=form_values(body.get("data")),
+            admin_params=form_values(body.get("data"), "data"),
             form=form_values(body.get("form_params")),
             action_type=body["type"],
             scheduled_plan=body.get("scheduled_plan"),

@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import ijson
+from ijson.backends import python as exact_ijson
 
 from action_hub.errors import SourceError
 
 ROW_TOTAL_KEY = "$$$_row_total_$$$"
+_END = object()
 # The part of a document before its first row is kept to read the header from;
 # past this size the header is taken to be absent rather than kept growing.
 HEADER_BYTES_LIMIT = 8 * 1024 * 1024
@@ -87,13 +89,17 @@ def fields_from_json(raw):
     if not isinstance(raw, dict):
         return []
     fields = []
+    seen = set()
     for key, kind in _FIELD_KINDS:
         entries = raw.get(key) or []
         if not isinstance(entries, list):
             continue
         for entry in entries:
             if isinstance(entry, dict) and entry.get("name"):
-                fields.append(Field.from_json(entry, kind))
+                field = Field.from_json(entry, kind)
+                if field.name not in seen:
+                    seen.add(field.name)
+                    fields.append(field)
     return fields
 
 
@@ -135,7 +141,14 @@ def top_level_tail_value(whole, key):
     return tail.get(key) if isinstance(tail, dict) else None
 
 
-def _bad_json(rows_read):
+def _bad_json(rows_read, error=None):
+    if error is not None and "overflow" in str(error):
+        msg = (
+            f"Row {rows_read + 1:,} of the result data holds a number too large to "
+            "read exactly (beyond 64 bits). Send the Look without streaming, or "
+            "cast that column to text in LookML."
+        )
+        return SourceError(msg)
     msg = (
         "The result data from Looker is not valid JSON "
         f"(it broke after {rows_read:,} rows)."
@@ -169,11 +182,16 @@ def _header_in(prefix_chunks):
     coros = [
         ijson.items_coro(found[key], key, use_float=True) for key in _HEADER_KEYS
     ]
-    for chunk in prefix_chunks:
-        if not chunk:
-            continue
-        for coro in coros:
-            coro.send(chunk)
+    try:
+        for chunk in prefix_chunks:
+            if not chunk:
+                continue
+            for coro in coros:
+                coro.send(chunk)
+    except ijson.JSONError:
+        # The row parser decides whether the document is broken; here only
+        # what came complete before the problem counts.
+        pass
     return {key: values[0] for key, values in found.items() if values}
 
 
@@ -184,6 +202,7 @@ class ResultReader:
         self.rows_read = 0
         self.finished = False
         self._source = source
+        self._exact = False
         self._file = _ChunkFile(source.open_chunks())
         self._rows = ijson.items(self._file, "data.item", use_float=True)
         self._first = self._next_row()
@@ -194,16 +213,33 @@ class ResultReader:
             return next(self._rows)
         except StopIteration:
             self.finished = True
-            return None
-        except ijson.JSONError:
-            raise _bad_json(self.rows_read) from None
+            return _END
+        except ijson.JSONError as error:
+            if self._can_read_exactly(error):
+                return self._next_row()
+            raise _bad_json(self.rows_read, error) from None
+
+    def _can_read_exactly(self, error):
+        """Switch to the exact (slower) parser for numbers beyond 64 bits.
+
+        The fast parser cannot hold such numbers. A document that is in memory
+        is read again from the start by the exact parser, skipping the rows
+        already handed out; a one-time download cannot be.
+        """
+        if self._exact or self._source.whole is None or "overflow" not in str(error):
+            return False
+        self._exact = True
+        rows = exact_ijson.items(
+            _ChunkFile(self._source.open_chunks()), "data.item", use_float=False
+        )
+        for _ in range(self.rows_read):
+            next(rows)
+        self._rows = rows
+        return True
 
     def _read_header(self):
         self._file.keeping = False
-        try:
-            found = _header_in(self._file.kept)
-        except ijson.JSONError:
-            raise _bad_json(0) from None
+        found = _header_in(self._file.kept)
         self._file.kept = []
 
         whole = self._source.whole
@@ -214,7 +250,10 @@ class ResultReader:
                     found["ran_at"] = ran_at
             if "fields" not in found:
                 found.update(self._scan_whole())
-        if self._first is not None and "fields" not in found:
+        if self._first is not _END and "fields" not in found:
+            if whole is not None:
+                msg = "The result data from Looker has no fields (columns) to send."
+                raise SourceError(msg)
             msg = (
                 "Looker's result data lists its rows before its columns, so it "
                 "cannot be streamed. Send the Look again; if this repeats, turn off "
@@ -231,16 +270,17 @@ class ResultReader:
 
     def _scan_whole(self):
         """Read header keys from anywhere in a whole document (a second pass)."""
-        try:
-            return _header_in(self._source.open_chunks())
-        except ijson.JSONError:
-            raise _bad_json(0) from None
+        return _header_in(self._source.open_chunks())
 
-    def rows(self) -> Iterator[dict]:
-        """Yield each row (a dict of field name to cell) once, in order."""
+    def rows(self) -> Iterator:
+        """Yield each row once, in order: normally a dict of field name to cell.
+
+        Whatever else the data array holds (null, a number) is yielded as is,
+        for the caller to count as an unusable row.
+        """
         row = self._first
         self._first = None
-        while row is not None:
+        while row is not _END:
             self.rows_read += 1
-            yield row if isinstance(row, dict) else {}
+            yield row
             row = self._next_row()

@@ -93,12 +93,18 @@ def load_request(schema, payload):
         raise BadRequest(msg) from None
 
 
-def form_values(raw):
-    """Form answers as trimmed strings; Looker sends strings, blanks may be missing."""
+def form_values(raw, where="form_params"):
+    """Form answers as trimmed strings; Looker sends strings, blanks may be missing.
+
+    Numbers and booleans are taken as their text; a list or an object is refused.
+    """
     values = {}
     for key, value in (raw or {}).items():
         if value is None:
             continue
+        if isinstance(value, (dict, list)):
+            msg = f"The request from Looker is not valid ({where}.{key} is not text)."
+            raise BadRequest(msg)
         values[key] = value.strip() if isinstance(value, str) else str(value)
     return values
 

@@ -80,7 +80,12 @@ class DownloadPolicy:
 
     def check_url(self, url):
         """Refuse a URL whose scheme or host is not allowed."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a malformed port
+        except ValueError:
+            msg = "The download URL from Looker is not a valid URL."
+            raise SetupError(msg) from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             msg = "The download URL from Looker is not an http(s) URL."
             raise SetupError(msg)
@@ -124,7 +129,9 @@ def _connection_classes(policy):
 
 def _open_download(url, policy, timeout_seconds):
     classes = _connection_classes(policy)
-    timeout = urllib3.Timeout(connect=15.0, read=min(timeout_seconds, 120.0))
+    timeout = urllib3.Timeout(
+        connect=min(timeout_seconds, 15.0), read=min(timeout_seconds, 60.0)
+    )
     socket_options = HTTPConnection.default_socket_options + [
         (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     ]
@@ -161,7 +168,11 @@ def _open_download(url, policy, timeout_seconds):
             location = response.headers.get("Location")
             response.release_conn()
             if not location:
-                break
+                msg = (
+                    f"Looker's download URL answered HTTP {response.status} "
+                    "without saying where to go."
+                )
+                raise SourceError(msg)
             url = urljoin(url, location)
             continue
         if response.status != 200:
@@ -185,7 +196,9 @@ def download_source(url, policy, timeout_seconds):
         deadline = time.monotonic() + timeout_seconds
         response = _open_download(url, policy, timeout_seconds)
         try:
-            for chunk in response.stream(CHUNK_BYTES, decode_content=True):
+            # read1 returns what has arrived, so a slow trickle still reaches
+            # the deadline check below.
+            while chunk := response.read1(CHUNK_BYTES):
                 yield chunk
                 if time.monotonic() > deadline:
                     msg = (

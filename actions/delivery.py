@@ -75,6 +75,11 @@ def reason_for(error):
             return RATE_LIMITED
         if status == 400:
             return Reason("rejected_invalid", "Segment rejected the batch as invalid (HTTP 400)")
+        if status in (501, 505):
+            return Reason(
+                f"segment_http_{status}",
+                f"Segment answered HTTP {status}, which is not retried",
+            )
         if isinstance(status, int) and status >= 500:
             return Reason(
                 f"segment_http_{status}",

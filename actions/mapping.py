@@ -2,8 +2,11 @@
 
 import hashlib
 import json
+import math
 import re
 import uuid
+from datetime import datetime
+from decimal import Decimal
 
 from action_hub.report import Reason
 
@@ -15,6 +18,7 @@ _DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}(?::\d{2}){0,2}(?:\.\d+)?)$
 EMAIL_NAMESPACE = uuid.UUID("6f1d3c2e-9a57-4b8e-8f0e-5c3a1b7d2e94")
 
 NO_IDENTIFIER = Reason("no_identifier", "no user ID, anonymous ID or email")
+NOT_A_ROW = Reason("not_a_row", "not a row of cells in the result data")
 
 
 def cell_value(row, field, pivot_key=None):
@@ -27,16 +31,37 @@ def cell_value(row, field, pivot_key=None):
     return None
 
 
+def _is_whole_number(value):
+    if isinstance(value, float):
+        return math.isfinite(value) and value.is_integer()
+    if isinstance(value, Decimal):
+        return value.is_finite() and value == value.to_integral_value()
+    return False
+
+
 def as_identifier(value):
-    """An identifier as a string; None for blanks. 0 is an identifier."""
+    """An identifier as a trimmed string; None for blanks. 0 is an identifier."""
     if value is None or isinstance(value, (dict, list)):
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
+    if _is_whole_number(value):
         return str(int(value))
-    text = value if isinstance(value, str) else str(value)
-    return text if text.strip() else None
+    text = value.strip() if isinstance(value, str) else str(value)
+    return text or None
+
+
+def iso_timestamp(text):
+    """Looker's ran_at as ISO-8601, or None if it is not a date and time."""
+    if not isinstance(text, str):
+        return None
+    match = _DATE_TIME.match(text.strip())
+    value = f"{match.group(1)}T{match.group(2)}" if match else text.strip()
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
 
 
 def anonymous_id_for_email(email):
@@ -54,6 +79,11 @@ def trait_value(value, is_date):
         return EMPTY
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Decimal):
+        number = float(value)
+        if not math.isfinite(number):
+            return str(value)
+        value = number
     if isinstance(value, (int, float)):
         if is_date:
             return str(int(value)) if float(value).is_integer() else str(value)

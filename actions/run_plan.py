@@ -29,7 +29,7 @@ GROUP_ID = IdentifierSetting("group_id_column", "segment_group_id", "Group ID")
 
 TRAIT_NAME_STYLES = ("short_label", "field_name", "label")
 EMAIL_TRAIT = "email"
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
+_NOT_WORD = re.compile(r"\W+")
 _DATE_TYPES = ("date", "time")
 
 
@@ -43,7 +43,11 @@ class TraitColumn(NamedTuple):
 
 
 def snake_case(text):
-    """'Sessions Count' -> 'sessions_count'; 'users.created_date' -> 'users_created_date'."""
+    """'Sessions Count' -> 'sessions_count'; 'Café Visits' -> 'café_visits'.
+
+    Letters and digits of any script are kept, so names in other languages
+    stay readable and distinct.
+    """
     return _NOT_WORD.sub("_", text.casefold()).strip("_")
 
 
@@ -98,16 +102,24 @@ def find_identifier(fields, form, setting):
     return tagged_column(fields, setting)
 
 
+def _usable(names, fallback):
+    """Drop names that came out empty (a label of only symbols); keep one."""
+    kept = [name for name in names if name]
+    return kept or [fallback]
+
+
 def _pivot_candidates(field, pivot, style):
+    exact = f"{field.name}|{pivot.key}"
     if style == "field_name":
-        return [f"{field.name}|{pivot.key}"]
+        return [exact]
     if style == "label":
-        return [f"{field.label_short} {pivot.label}", f"{field.label} {pivot.label}"]
-    return [
+        return [f"{field.label_short} {pivot.label}", f"{field.label} {pivot.label}", exact]
+    names = [
         snake_case(f"{field.label_short} {pivot.label}"),
         snake_case(f"{field.label} {pivot.label}"),
         snake_case(f"{field.name} {pivot.key}"),
     ]
+    return _usable(names, exact)
 
 
 def _candidates(field, style):
@@ -115,7 +127,8 @@ def _candidates(field, style):
         return [field.name]
     if style == "label":
         return [field.label, f"{field.label} ({field.name})"]
-    return [snake_case(field.label_short), snake_case(field.label), snake_case(field.name)]
+    names = [snake_case(field.label_short), snake_case(field.label), snake_case(field.name)]
+    return _usable(names, field.name)
 
 
 def assign_names(candidate_lists, taken=()):
@@ -154,11 +167,20 @@ def assign_names(candidate_lists, taken=()):
     return unique
 
 
-def _is_pivoted(field, first_row):
-    cell = (first_row or {}).get(field.name)
-    if first_row is None:
-        return field.kind == "measure"
-    return isinstance(cell, dict) and "value" not in cell
+def is_pivoted(field, pivots, first_row):
+    """Whether a column's cells are split by pivot value.
+
+    In a pivoted Look every measure is; a table calculation may or may not be,
+    which only its cells show (a plain cell has a non-object "value").
+    """
+    if not pivots or field.kind == "dimension":
+        return False
+    if field.kind == "measure":
+        return True
+    cell = first_row.get(field.name) if isinstance(first_row, dict) else None
+    if not isinstance(cell, dict):
+        return False
+    return "value" not in cell or isinstance(cell["value"], dict)
 
 
 def plan_trait_columns(fields, pivots, first_row, excluded, style, prefix=""):
@@ -169,8 +191,7 @@ def plan_trait_columns(fields, pivots, first_row, excluded, style, prefix=""):
         if field.name in excluded:
             continue
         is_date = field.type.startswith(_DATE_TYPES)
-        pivoted = pivots and field.kind != "dimension" and _is_pivoted(field, first_row)
-        if pivoted:
+        if is_pivoted(field, pivots, first_row):
             for pivot in pivots:
                 sources.append((field.name, pivot.key, is_date))
                 candidate_lists.append(_pivot_candidates(field, pivot, style))

@@ -33,8 +33,9 @@ from actions.mapping import (
     NO_IDENTIFIER,
     build_traits,
     identify_row,
+    NOT_A_ROW,
+    iso_timestamp,
     message_id,
-    trait_value,
 )
 from actions.run_plan import (
     ANONYMOUS_ID,
@@ -43,6 +44,7 @@ from actions.run_plan import (
     TRAIT_NAME_STYLES,
     USER_ID,
     find_identifier,
+    is_pivoted,
     plan_trait_columns,
 )
 
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 WRITE_KEY_PARAM = "segment_write_key"
 EMPTY_VALUE_CHOICES = ("omit", "null")
 TOO_LARGE = Reason("message_too_large", "over Segment's 32 KB message limit")
+TOO_DEEP = Reason("value_too_deep", "a value nested too deeply to send")
 CONTEXT = {
     "app": {"name": "looker-segment-hub", "version": __version__},
     "library": {"name": "analytics-python", "version": SEGMENT_LIBRARY_VERSION},
@@ -173,8 +176,10 @@ def run_key_for(request, ran_at):
     plan = request.scheduled_plan or {}
     plan_id = plan.get("scheduled_plan_id")
     query_id = plan.get("query_id")
-    if plan_id is not None or query_id is not None:
+    if ran_at and (plan_id is not None or query_id is not None):
         return f"plan:{plan_id}:query:{query_id}:ran_at:{ran_at}"
+    # Without a time the same schedule's next run would repeat these IDs and
+    # Segment would drop its calls as duplicates, so the run gets its own.
     return f"run:{request.run_id}"
 
 
@@ -296,6 +301,9 @@ class SegmentAction(Action):
         extras = self.extra_plan(header, form, options)
         identifiers = {c.name for c in (user_id, email, anonymous_id) if c}
         identifiers.update(self.identifier_columns(extras))
+        for column in fields:
+            if column.name in identifiers:
+                _refuse_pivoted(column, header, first_row)
         excluded = identifiers | set(request.hidden_fields)
         columns = plan_trait_columns(
             fields,
@@ -311,7 +319,7 @@ class SegmentAction(Action):
             email=email.name if email else None,
             columns=columns,
             empty_as_null=options["empty_values"] == "null",
-            timestamp=trait_value(header.ran_at, True) if header.ran_at else None,
+            timestamp=iso_timestamp(header.ran_at),
             run_key=run_key_for(request, header.ran_at),
             extras=extras,
             destination=destination,
@@ -324,6 +332,8 @@ class SegmentAction(Action):
         Rows the plan's destination cannot use are skipped or, when sent, counted
         in `gaps` (a Counter) if one is given.
         """
+        if not isinstance(row, dict):
+            return NOT_A_ROW
         ids = identify_row(row, plan.user_id, plan.anonymous_id, plan.email)
         payload = build_traits(plan.columns, row, plan.empty_as_null)
         built = self.build_message(plan, row, ids, payload)
@@ -413,7 +423,11 @@ class SegmentAction(Action):
     def _send_rows(self, plan, rows, delivery, report, gaps):
         map_row = self.map_row
         for position, row in enumerate(rows, 1):
-            message = map_row(plan, position, row, gaps)
+            try:
+                message = map_row(plan, position, row, gaps)
+            except RecursionError:
+                report.fail(TOO_DEEP, row=position)
+                continue
             if isinstance(message, Reason):
                 report.skip(message)
                 continue
@@ -423,6 +437,16 @@ class SegmentAction(Action):
             if not delivery.send(message):
                 report.fail(NOT_SENT)
                 break
+
+
+def _refuse_pivoted(column, header, first_row):
+    """Identifiers must have one value per row, which a pivoted column has not."""
+    if column is not None and is_pivoted(column, header.pivots, first_row):
+        msg = (
+            f"The column {column.name} is pivoted, so it has no single value per "
+            "row to identify anyone by. Choose a dimension instead."
+        )
+        raise SetupError(msg)
 
 
 def user_message(ids, payload, **message):

@@ -6,6 +6,7 @@ A document can be cut short after a number of bytes to imitate a broken stream.
 
 import secrets
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -22,11 +23,14 @@ class DownloadServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def publish(self, body, cut_after=None, status=200, redirect_to=None):
-        """Serve `body` once at a fresh URL; return the URL."""
+    def publish(self, body, cut_after=None, status=200, redirect_to=None, trickle=0.0):
+        """Serve `body` once at a fresh URL; return the URL.
+
+        With `trickle`, the body goes out one byte every `trickle` seconds.
+        """
         path = f"/downloads/{secrets.token_hex(8)}"
         with self.lock:
-            self.documents[path] = (body, cut_after, status, redirect_to)
+            self.documents[path] = (body, cut_after, status, redirect_to, trickle)
         return self.url + path
 
     def __enter__(self):
@@ -58,12 +62,15 @@ def _handler_for(server):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            body, cut_after, status, redirect_to = entry
+            body, cut_after, status, redirect_to, trickle = entry
             if redirect_to:
                 self.send_response(302)
                 self.send_header("Location", redirect_to)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                return
+            if trickle:
+                self._trickle(body, trickle)
                 return
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -75,6 +82,19 @@ def _handler_for(server):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             if cut_after is None:
                 self.wfile.write(b"0\r\n\r\n")
+            self.close_connection = True
+
+        def _trickle(self, body, pause):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for index in range(len(body)):
+                    self.wfile.write(body[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(pause)
+            except OSError:
+                pass
             self.close_connection = True
 
     return Handler

@@ -180,3 +180,17 @@ def test_only_query_sends_are_accepted(client, sink, kind):
     assert looker["success"] is False
     assert f"cannot send a {kind}" in looker["message"]
     assert sink.message_count == 0
+
+
+def test_absurd_looker_version_is_treated_as_unknown(client):
+    agent = "LookerOutgoingWebhook/" + "9" * 5000 + ".1"
+    response = client.post("/", headers={**AUTH, "User-Agent": agent})
+    assert response.status_code == 200
+
+
+def test_form_value_that_is_not_text_is_refused(client, sink):
+    body = execute_body(form={"trait_prefix": {"a": 1}})
+    response = client.post("/actions/segment_identify/execute", json=body, headers=AUTH)
+    assert response.status_code == 400
+    assert "form_params.trait_prefix is not text" in response.get_json()["looker"]["message"]
+    assert sink.message_count == 0

@@ -100,3 +100,23 @@ def test_second_fetch_of_a_one_time_url_is_an_error():
         fetch(url, allowed=("127.0.0.1",))
         with pytest.raises(SourceError, match="HTTP 410"):
             fetch(url, allowed=("127.0.0.1",))
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:99999/x", "http://127.0.0.1:abc/x", "http://[::1/x"]
+)
+def test_malformed_download_url_is_named_as_such(url):
+    with pytest.raises(SetupError, match="not a valid URL"):
+        fetch(url, allowed=("127.0.0.1",))
+
+
+def test_a_download_trickling_in_is_stopped_at_the_time_limit():
+    import time
+
+    with DownloadServer() as server:
+        url = server.publish(DOCUMENT * 20, trickle=0.05)
+        source = download_source(url, DownloadPolicy(("127.0.0.1",)), 1)
+        started = time.monotonic()
+        with pytest.raises(SourceError, match="longer than 1 seconds"):
+            b"".join(source.open_chunks())
+        assert time.monotonic() - started < 5

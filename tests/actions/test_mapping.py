@@ -7,6 +7,7 @@ from actions.mapping import (
     build_traits,
     cell_value,
     identify_row,
+    iso_timestamp,
     message_id,
     trait_value,
 )
@@ -23,6 +24,7 @@ from actions.run_plan import TraitColumn
         ("abc", "abc"),
         ("", None),
         ("   ", None),
+        ("  u9 ", "u9"),
         (None, None),
         (True, "true"),
         ({"x": 1}, None),
@@ -75,7 +77,7 @@ def test_email_only_row_gets_a_stable_anonymous_id():
     user_id, anonymous_id, email = identify_row(row, "u", None, "e")
     assert user_id is None
     assert anonymous_id == anonymous_id_for_email("lee.anon@example.com")
-    assert email == " Lee.Anon@Example.com "
+    assert email == "Lee.Anon@Example.com"
 
 
 def test_row_with_user_id_keeps_no_derived_anonymous_id():
@@ -95,3 +97,24 @@ def test_message_id_is_stable_and_distinct_per_position_and_content():
     assert first != message_id("webhook:abc", 1, '{"userId": "2"}')
     assert first != message_id("webhook:xyz", 1, content)
     assert len(first) <= 100
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-11-30T08:00:00+00:00", "2026-11-30T08:00:00+00:00"),
+        ("2024-05-01 10:00:00", "2024-05-01T10:00:00"),
+        ("yesterday", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_ran_at_is_used_only_when_it_is_a_date_and_time(text, expected):
+    assert iso_timestamp(text) == expected
+
+
+def test_numbers_beyond_a_float_become_text():
+    from decimal import Decimal
+
+    assert trait_value(Decimal("2.5"), False) == 2.5
+    assert trait_value(Decimal("1E+400"), False) == "1E+400"

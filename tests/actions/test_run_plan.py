@@ -142,3 +142,33 @@ def test_date_fields_are_marked_for_iso_conversion():
         "users.created_date",
         "orders.created_date",
     }
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [("Количество", "количество"), ("Café Visits", "café_visits"), ("東京 Sales", "東京_sales")],
+)
+def test_trait_names_keep_letters_of_any_script(label, expected):
+    columns = plan_trait_columns([field("v.x", label)], [], None, set(), "short_label")
+    assert columns[0].name == expected
+
+
+def test_a_label_of_only_symbols_falls_back_to_the_field_name():
+    columns = plan_trait_columns([field("v.x", "🙂 ✓")], [], None, set(), "short_label")
+    assert columns[0].name == "v_x"
+
+
+def test_measures_of_a_pivoted_look_are_pivoted_even_when_the_first_row_is_empty():
+    pivots = [Pivot("a", "a", False)]
+    columns = plan_trait_columns(
+        FIELDS[2:3], pivots, {"sessions.count": None}, set(), "short_label"
+    )
+    assert [c.pivot_key for c in columns] == ["a"]
+
+
+def test_a_pivot_key_called_value_is_still_a_pivot():
+    pivots = [Pivot("value", "value", False)]
+    calc = field("calc", "Calc", kind="table_calculation")
+    first_row = {"calc": {"value": {"value": 1}}}
+    columns = plan_trait_columns([calc], pivots, first_row, set(), "short_label")
+    assert [c.pivot_key for c in columns] == ["value"]

@@ -40,3 +40,15 @@ def test_email_only_row_is_identified_by_its_derived_anonymous_id():
 def test_ran_at_in_lookers_sql_style_becomes_an_iso_timestamp():
     message = identify({"users.id": "u1"})
     assert message["timestamp"] == "2024-05-01T10:00:00"
+
+
+def test_a_row_that_is_not_an_object_is_skipped_with_its_own_reason():
+    action = SegmentIdentify(settings())
+    plan = make_plan(action, FIELDS, {})
+    assert action.map_row(plan, 1, None).slug == "not_a_row"
+
+
+def test_identifiers_and_email_are_trimmed():
+    message = identify({"users.id": " u9 ", "users.email": " A@B.com "})
+    assert message["userId"] == "u9"
+    assert message["traits"]["email"] == "A@B.com"

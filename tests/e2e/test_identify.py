@@ -223,3 +223,48 @@ def test_old_looker_version_is_offered_json_detail(hub):
         a for a in response.json()["integrations"] if a["name"] == "segment_identify"
     ]
     assert action["supported_formats"] == ["json_detail"]
+
+
+def test_rows_that_are_not_objects_are_skipped_and_the_run_goes_on(hub, segment):
+    rows = [COHORT["data"][0], None, 7, COHORT["data"][1]]
+    looker = run(hub, execute_body(look_with(rows)))
+    assert looker["message"] == (
+        "Sent 2 of 4 rows to Segment as Identify calls. "
+        "Skipped 2 rows (not a row of cells in the result data)."
+    )
+    assert segment.message_count == 2
+
+
+def big_number_look():
+    row = dict(COHORT["data"][0], **{"sessions.count": {"value": 10**25}})
+    return look_with([COHORT["data"][1], row, COHORT["data"][2]])
+
+
+def test_numbers_beyond_64_bits_in_a_pushed_look_are_sent_exactly(hub, segment):
+    looker = run(hub, execute_body(big_number_look()))
+    assert looker["success"], looker
+    sent = by_user(segment.messages)["00MWWFOLRcETcTCf"]
+    assert sent["traits"]["sessions_count"] == 10**25
+    assert segment.message_count == 3
+
+
+def test_numbers_beyond_64_bits_in_a_download_name_the_row(hub, segment):
+    with DownloadServer() as server:
+        body = execute_body(download_url=server.publish(json.dumps(big_number_look()).encode()))
+        body["attachment"] = None
+        looker = run(hub, body)
+    assert looker["success"] is False
+    assert "Row 2 of the result data holds a number too large" in looker["message"]
+    assert looker["message"].startswith("Sent 1 of 1 row")
+
+
+def test_a_value_nested_too_deeply_fails_its_row_alone(hub, segment):
+    row = dict(COHORT["data"][0], **{"users.name": {"value": "DEEP"}})
+    text = json.dumps(look_with([row, COHORT["data"][1]]))
+    text = text.replace('"DEEP"', "[" * 3000 + "1" + "]" * 3000)
+    body = execute_body()
+    body["attachment"]["data"] = text
+    looker = run(hub, body)
+    assert looker["success"] is False
+    assert "Failed 1 row (a value nested too deeply to send; row 1)." in looker["message"]
+    assert segment.message_count == 1
