@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks import looks, report
-from benchmarks.download_server import DownloadServer
+from tools.download_server import DownloadServer
 from benchmarks.hub_run import delivery_problems, mb, run_hub
 from benchmarks.sink_process import SinkProcess
 

@@ -19,7 +19,9 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tools.local_server import LocalServer
 
 
 @dataclass
@@ -32,10 +34,11 @@ class Fault:
     reset: bool = False
 
 
-class SegmentSink:
+class SegmentSink(LocalServer):
     """Records messages per write key; use as a context manager."""
 
     def __init__(self, port=0, keep_messages=True, echo=False):
+        super().__init__(_handler_for(self), port)
         self.keep_messages = keep_messages
         self.echo = echo
         self.messages = []
@@ -48,14 +51,6 @@ class SegmentSink:
         self.faults = deque()
         self.fault_every = None
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = None
-
-    @property
-    def url(self):
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def fail_next(self, *faults):
         """Answer the next requests with these faults, in order."""
@@ -74,26 +69,6 @@ class SegmentSink:
             self.rejected_write_keys.clear()
             self.faults.clear()
             self.fault_every = None
-
-    def start(self):
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="segment-sink",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     def next_fault(self):
         with self.lock:

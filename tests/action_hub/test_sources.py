@@ -6,7 +6,7 @@ import pytest
 
 from action_hub.errors import SetupError, SourceError
 from action_hub.sources import DownloadPolicy, _is_public, download_source
-from tests.download_server import DownloadServer
+from tools.download_server import DownloadServer
 
 DOCUMENT = json.dumps({"fields": {}, "data": []}).encode()
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from tests.conftest import WRITE_KEY, execute_body, post_to_hub
-from tests.download_server import DownloadServer
+from tools.download_server import DownloadServer
 from tests.looks import make_look
 from tools.hub_process import HubProcess, free_port
 from tools.segment_sink import Fault

@@ -7,7 +7,7 @@ import pytest
 
 from actions.mapping import anonymous_id_for_email
 from tests.conftest import WRITE_KEY, execute_body, post_to_hub
-from tests.download_server import DownloadServer
+from tools.download_server import DownloadServer
 from tests.looks import load_look
 
 EXECUTE = "/actions/segment_identify/execute"

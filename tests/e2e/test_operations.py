@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import execute_body, post_to_hub
-from tests.download_server import DownloadServer
+from tools.download_server import DownloadServer
 from tests.looks import make_look
 from tools.hub_process import ROOT, HubProcess, free_port
 
