@@ -10,7 +10,6 @@ import sys
 from action_hub.config import ConfigError, load_settings
 
 
-
 def _whole_number(name, default):
     raw = os.environ.get(name, "").strip() or default
     if not raw.isdigit() or int(raw) < 1:

@@ -199,7 +199,9 @@ def create_app(settings=None, actions=None):
         try:
             job = action.start(run)
         except SetupError as error:
-            log.info("run refused", extra={"fields": {**run_fields, "field": error.field}})
+            log.info(
+                "run refused", extra={"fields": {**run_fields, "field": error.field}}
+            )
             return jsonify(_failure(error))
         return _run_in_background(job, run_fields, settings.keepalive_seconds)
 
@@ -212,9 +214,9 @@ def create_app(settings=None, actions=None):
         if error.code == 413:
             limit_mb = settings.max_body_bytes / (1024 * 1024)
             message = (
-                f"The request body is larger than the hub accepts ({limit_mb:,.0f} MB). "
-                "Send the Look with streaming (download URL) or raise "
-                "ACTION_HUB_MAX_BODY_MB."
+                "The request body is larger than the hub accepts "
+                f"({limit_mb:,.0f} MB). Send the Look with streaming (download "
+                "URL) or raise ACTION_HUB_MAX_BODY_MB."
             )
             return jsonify(looker_response(False, message)), 413
         return _error(error.code or 500, error.description or error.name)
@@ -223,7 +225,9 @@ def create_app(settings=None, actions=None):
     def unexpected(error):
         log.error(
             "request crashed",
-            extra={"fields": {"path": request.path, "error_type": type(error).__name__}},
+            extra={
+                "fields": {"path": request.path, "error_type": type(error).__name__}
+            },
         )
         return _error(500, "The hub hit an unexpected error; see its logs.")
 

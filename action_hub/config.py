@@ -98,9 +98,7 @@ def load_settings(env=None):
         raise ConfigError(msg)
 
     hosts = env.get("ACTION_HUB_DOWNLOAD_HOSTS", "")
-    download_hosts = tuple(
-        h.strip().lower() for h in hosts.split(",") if h.strip()
-    )
+    download_hosts = tuple(h.strip().lower() for h in hosts.split(",") if h.strip())
 
     log_format = env.get("ACTION_HUB_LOG_FORMAT", "json").strip() or "json"
     if log_format not in ("json", "text"):

@@ -1,9 +1,9 @@
 """Errors grouped by what the hub does next.
 
-    HubError
-     +-- BadRequest     the request is not what Looker sends: answer 4xx, do nothing
-     +-- SetupError     the run cannot start: tell the user what to fix, send nothing
-     +-- SourceError    the result data broke while being read: stop, report counts
+HubError
+ +-- BadRequest     the request is not what Looker sends: answer 4xx, do nothing
+ +-- SetupError     the run cannot start: tell the user what to fix, send nothing
+ +-- SourceError    the result data broke while being read: stop, report counts
 """
 
 

@@ -179,9 +179,7 @@ class _ChunkFile:
 def _header_in(prefix_chunks):
     """Header values that appear complete within the start of a document."""
     found = {key: ijson.sendable_list() for key in _HEADER_KEYS}
-    coros = [
-        ijson.items_coro(found[key], key, use_float=True) for key in _HEADER_KEYS
-    ]
+    coros = [ijson.items_coro(found[key], key, use_float=True) for key in _HEADER_KEYS]
     try:
         for chunk in prefix_chunks:
             if not chunk:

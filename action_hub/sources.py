@@ -161,7 +161,10 @@ def _open_download(url, policy, timeout_seconds):
         except SetupError:
             raise
         except urllib3.exceptions.HTTPError:
-            msg = f"The hub could not connect to Looker's download URL at {parts.hostname}."
+            msg = (
+                "The hub could not connect to Looker's download URL at "
+                f"{parts.hostname}."
+            )
             raise SourceError(msg) from None
 
         if response.status in (301, 302, 303, 307, 308):

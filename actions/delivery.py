@@ -74,7 +74,9 @@ def reason_for(error):
         if status == 429:
             return RATE_LIMITED
         if status == 400:
-            return Reason("rejected_invalid", "Segment rejected the batch as invalid (HTTP 400)")
+            return Reason(
+                "rejected_invalid", "Segment rejected the batch as invalid (HTTP 400)"
+            )
         if status in (501, 505):
             return Reason(
                 f"segment_http_{status}",
@@ -85,7 +87,9 @@ def reason_for(error):
                 f"segment_http_{status}",
                 f"Segment kept answering HTTP {status} after retrying",
             )
-        return Reason(f"rejected_http_{status}", f"Segment refused the batch (HTTP {status})")
+        return Reason(
+            f"rejected_http_{status}", f"Segment refused the batch (HTTP {status})"
+        )
     if isinstance(error, requests.Timeout):
         return TIMED_OUT
     if isinstance(error, requests.ConnectionError):
@@ -93,7 +97,9 @@ def reason_for(error):
     text = str(error).lower().replace("-", " ")
     if "rate limit" in text:
         return RATE_LIMITED
-    return Reason("upload_error", f"the upload to Segment failed ({type(error).__name__})")
+    return Reason(
+        "upload_error", f"the upload to Segment failed ({type(error).__name__})"
+    )
 
 
 class _CountingConsumer(Consumer):

@@ -131,7 +131,9 @@ def identify_row(row, user_id_field, anonymous_id_field, email_field):
     """
     user_id = as_identifier(cell_value(row, user_id_field)) if user_id_field else None
     anonymous_id = (
-        as_identifier(cell_value(row, anonymous_id_field)) if anonymous_id_field else None
+        as_identifier(cell_value(row, anonymous_id_field))
+        if anonymous_id_field
+        else None
     )
     email = as_identifier(cell_value(row, email_field)) if email_field else None
     if user_id is None and anonymous_id is None and email is not None:

@@ -113,7 +113,11 @@ def _pivot_candidates(field, pivot, style):
     if style == "field_name":
         return [exact]
     if style == "label":
-        return [f"{field.label_short} {pivot.label}", f"{field.label} {pivot.label}", exact]
+        return [
+            f"{field.label_short} {pivot.label}",
+            f"{field.label} {pivot.label}",
+            exact,
+        ]
     names = [
         snake_case(f"{field.label_short} {pivot.label}"),
         snake_case(f"{field.label} {pivot.label}"),
@@ -127,7 +131,11 @@ def _candidates(field, style):
         return [field.name]
     if style == "label":
         return [field.label, f"{field.label} ({field.name})"]
-    names = [snake_case(field.label_short), snake_case(field.label), snake_case(field.name)]
+    names = [
+        snake_case(field.label_short),
+        snake_case(field.label),
+        snake_case(field.name),
+    ]
     return _usable(names, field.name)
 
 
@@ -141,7 +149,9 @@ def assign_names(candidate_lists, taken=()):
     level = [0] * len(candidate_lists)
     taken = set(taken)
     while True:
-        names = [c[min(i, len(c) - 1)] for c, i in zip(candidate_lists, level)]
+        names = [
+            c[min(i, len(c) - 1)] for c, i in zip(candidate_lists, level, strict=True)
+        ]
         owners = {}
         for index, name in enumerate(names):
             owners.setdefault(name, []).append(index)
@@ -149,7 +159,10 @@ def assign_names(candidate_lists, taken=()):
             group for name, group in owners.items() if len(group) > 1 or name in taken
         ]
         movable = [
-            i for group in clashing for i in group if level[i] < len(candidate_lists[i]) - 1
+            i
+            for group in clashing
+            for i in group
+            if level[i] < len(candidate_lists[i]) - 1
         ]
         if not movable:
             break
@@ -203,5 +216,5 @@ def plan_trait_columns(fields, pivots, first_row, excluded, style, prefix=""):
     names = assign_names(candidate_lists, taken={EMAIL_TRAIT})
     return tuple(
         TraitColumn(field, key, name, is_date)
-        for (field, key, is_date), name in zip(sources, names)
+        for (field, key, is_date), name in zip(sources, names, strict=True)
     )

@@ -31,9 +31,9 @@ from actions.destinations import (
 )
 from actions.mapping import (
     NO_IDENTIFIER,
+    NOT_A_ROW,
     build_traits,
     identify_row,
-    NOT_A_ROW,
     iso_timestamp,
     message_id,
 )
@@ -138,7 +138,10 @@ def shape_form(payload_name, item_name):
         _select(
             "empty_values",
             "Empty cells",
-            [("omit", "Leave them out"), ("null", "Send them as null (clears the value)")],
+            [
+                ("omit", "Leave them out"),
+                ("null", "Send them as null (clears the value)"),
+            ],
             "omit",
             "Segment keeps a value that is left out, and removes one sent as null.",
         ),
@@ -164,7 +167,9 @@ class RunPlan:
 def _choice(form, name, label, choices):
     value = form.get(name) or choices[0]
     if value not in choices:
-        msg = f"The {label} setting must be one of: {', '.join(choices)} (got {value!r})."
+        msg = (
+            f"The {label} setting must be one of: {', '.join(choices)} (got {value!r})."
+        )
         raise SetupError(msg, field=name)
     return value
 
@@ -245,7 +250,10 @@ class SegmentAction(Action):
     def _options(self, form):
         options = {
             "trait_names": _choice(
-                form, "trait_names", f"{self.payload_item.capitalize()} names", TRAIT_NAME_STYLES
+                form,
+                "trait_names",
+                f"{self.payload_item.capitalize()} names",
+                TRAIT_NAME_STYLES,
             ),
             "empty_values": _choice(
                 form, "empty_values", "Empty cells", EMPTY_VALUE_CHOICES
@@ -275,7 +283,9 @@ class SegmentAction(Action):
         """Resolve columns and names for this run, or raise SetupError."""
         fields = header.fields
         if not fields:
-            msg = "The result from Looker lists no columns, so there is nothing to send."
+            msg = (
+                "The result from Looker lists no columns, so there is nothing to send."
+            )
             raise SetupError(msg)
 
         form = request.form
@@ -396,7 +406,9 @@ class SegmentAction(Action):
             names = {column.name for column in plan.columns}
             report.notes.extend(extra_notes(plan.destination, names))
         if delivery.stop_reason and report.stopped is None:
-            unread = "" if reader.finished else ", and the rest of the Look was not read"
+            unread = (
+                "" if reader.finished else ", and the rest of the Look was not read"
+            )
             report.stopped = f"Sending stopped there{unread}."
 
         log.info(
@@ -478,4 +490,3 @@ def _missing_key_message():
         "The Segment write key is not set. A Looker admin can enter it in this "
         "action's settings (Admin > Actions)."
     )
-

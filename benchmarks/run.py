@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from benchmarks import looks, report
-from tools.download_server import DownloadServer
 from benchmarks.hub_run import delivery_problems, mb, run_hub
 from benchmarks.sink_process import SinkProcess
+from tools.download_server import DownloadServer
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 ROOT = RESULTS_DIR.parent.parent

@@ -37,7 +37,7 @@ def main():
         _show("Looker adds the hub and sees these actions", ", ".join(names))
 
         print(
-            f"\n== Looker sends the Look \"{request_body['scheduled_plan']['title']}\" "
+            f'\n== Looker sends the Look "{request_body["scheduled_plan"]["title"]}" '
             f"({len(look['data'])} rows) to /actions/segment_identify/execute"
         )
         body = json.dumps(request_body).encode()
@@ -62,7 +62,11 @@ def main():
             "\nlibrary's names and versions), left out above."
         )
 
-    ok = answer.ok and answer.json()["looker"]["success"] and len(calls) == len(look["data"])
+    ok = (
+        answer.ok
+        and answer.json()["looker"]["success"]
+        and len(calls) == len(look["data"])
+    )
     print("\nDemo finished: hub and sink stopped." if ok else "\nDemo FAILED.")
     return 0 if ok else 1
 

@@ -56,7 +56,9 @@ class DownloadServer(LocalServer):
         """
         path = f"/downloads/{secrets.token_hex(8)}"
         with self.lock:
-            self.downloads[path] = _Download(body, cut_after, status, redirect_to, trickle)
+            self.downloads[path] = _Download(
+                body, cut_after, status, redirect_to, trickle
+            )
         return self.url + path
 
 

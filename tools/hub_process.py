@@ -50,7 +50,11 @@ class HubProcess:
 
     def start(self, timeout=20.0):
         command = [
-            sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
             "action_hub.wsgi:app",
         ]
         output = subprocess.DEVNULL

@@ -129,7 +129,9 @@ def _handler_for(sink):
                 if fault.reset:
                     # SO_LINGER 0 makes close() send a TCP reset.
                     linger = struct.pack("ii", 1, 0)
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, linger
+                    )
                     self.close_connection = True
                     self.connection.close()
                     return

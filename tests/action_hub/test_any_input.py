@@ -22,17 +22,33 @@ scalars = st.one_of(
 )
 any_json = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 keys = st.sampled_from(
-    ["type", "attachment", "data", "form_params", "scheduled_plan", "mimetype",
-     "download_url", "query", "vis_config", "hidden_fields", "fields", "ran_at"]
+    [
+        "type",
+        "attachment",
+        "data",
+        "form_params",
+        "scheduled_plan",
+        "mimetype",
+        "download_url",
+        "query",
+        "vis_config",
+        "hidden_fields",
+        "fields",
+        "ran_at",
+    ]
 )
 looker_like = st.recursive(
     scalars,
-    lambda inner: st.dictionaries(keys, inner, max_size=5) | st.lists(inner, max_size=3),
+    lambda inner: (
+        st.dictionaries(keys, inner, max_size=5) | st.lists(inner, max_size=3)
+    ),
     max_leaves=25,
 )
 
@@ -70,7 +86,9 @@ def test_arbitrary_json_never_causes_a_500(app_client, path, body):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    key=st.sampled_from(["type", "attachment", "data", "form_params", "scheduled_plan"]),
+    key=st.sampled_from(
+        ["type", "attachment", "data", "form_params", "scheduled_plan"]
+    ),
     value=st.one_of(any_json, looker_like),
 )
 def test_execute_with_one_part_replaced_never_causes_a_500(app_client, key, value):

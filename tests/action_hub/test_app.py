@@ -17,7 +17,8 @@ def test_health_check_needs_no_token(client):
     ["/", "/actions/segment_identify/form", "/actions/segment_identify/execute"],
 )
 @pytest.mark.parametrize(
-    "header", [None, 'Token token="wrong"', f"Bearer {SECRET}", f'Token token="{SECRET}x"']
+    "header",
+    [None, 'Token token="wrong"', f"Bearer {SECRET}", f'Token token="{SECRET}x"'],
 )
 def test_every_post_without_the_right_token_gets_401_and_does_nothing(
     client, sink, path, header
@@ -192,5 +193,8 @@ def test_form_value_that_is_not_text_is_refused(client, sink):
     body = execute_body(form={"trait_prefix": {"a": 1}})
     response = client.post("/actions/segment_identify/execute", json=body, headers=AUTH)
     assert response.status_code == 400
-    assert "form_params.trait_prefix is not text" in response.get_json()["looker"]["message"]
+    assert (
+        "form_params.trait_prefix is not text"
+        in response.get_json()["looker"]["message"]
+    )
     assert sink.message_count == 0

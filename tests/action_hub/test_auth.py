@@ -10,7 +10,7 @@ from action_hub.auth import is_authorized, token_from_header
         ('token token="abc"', "abc"),
         ('  Token   token="a b/c"  ', "a b/c"),
         ("Bearer abc", None),
-        ('Token token=abc', None),
+        ("Token token=abc", None),
         ("", None),
         (None, None),
     ],

@@ -28,8 +28,9 @@ def test_failed_rows_are_named_by_number_up_to_five():
     report = RunReport("Identify", rows_read=10, sent=3)
     for row in (2, 3, 5, 7, 8, 9, 10):
         report.fail(BIG, row=row)
-    assert "Failed 7 rows (over Segment's 32 KB message limit; row 2, 3, 5, 7, 8, ...)." in (
-        report.sentence()
+    assert (
+        "Failed 7 rows (over Segment's 32 KB message limit; row 2, 3, 5, 7, 8, ...)."
+        in (report.sentence())
     )
 
 

@@ -16,12 +16,19 @@ from tests.looks import load_look
 
 FIELDS = {
     "dimensions": [
-        {"name": "users.id", "label": "Users ID", "label_short": "ID", "tags": ["user_id"]}
+        {
+            "name": "users.id",
+            "label": "Users ID",
+            "label_short": "ID",
+            "tags": ["user_id"],
+        }
     ],
     "measures": [{"name": "orders.count", "label": "Orders Count", "type": "count"}],
     "table_calculations": [{"name": "ltv_bucket", "label": "LTV Bucket"}],
 }
-ROWS = [{"users.id": {"value": f"u{i}"}, "orders.count": {"value": i}} for i in range(5)]
+ROWS = [
+    {"users.id": {"value": f"u{i}"}, "orders.count": {"value": i}} for i in range(5)
+]
 
 
 def source(document, size, in_memory):
@@ -137,7 +144,10 @@ def test_lookers_json_detail_example_reads_its_fields_and_rows():
 @pytest.mark.parametrize(
     "attachment",
     [
-        {"mimetype": "application/json", "data": json.dumps({"fields": FIELDS, "data": ROWS})},
+        {
+            "mimetype": "application/json",
+            "data": json.dumps({"fields": FIELDS, "data": ROWS}),
+        },
         {"mimetype": "application/json", "data": {"fields": FIELDS, "data": ROWS}},
         {
             "mimetype": "application/json;base64",

@@ -83,4 +83,3 @@ def test_a_missing_extra_trait_is_noted():
         {"destination": "salesmachine"},
     )
     assert "Salesmachine also needs a trait named account_uid" in looker["message"]
-

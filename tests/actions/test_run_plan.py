@@ -21,8 +21,12 @@ FIELDS = [
     field("users.id", "Users ID", "ID", tags=["user_id"]),
     field("users.email", "Users Email", "Email", tags=["email"]),
     field("sessions.count", "Sessions Sessions Count", "Sessions Count", "measure"),
-    field("users.created_date", "Users Created Date", "Created Date", type_="date_date"),
-    field("orders.created_date", "Orders Created Date", "Created Date", type_="date_date"),
+    field(
+        "users.created_date", "Users Created Date", "Created Date", type_="date_date"
+    ),
+    field(
+        "orders.created_date", "Orders Created Date", "Created Date", type_="date_date"
+    ),
 ]
 
 
@@ -107,7 +111,9 @@ def test_prefix_goes_before_every_trait_name():
 
 
 def test_excluded_columns_are_not_traits():
-    assert "users.created_date" not in names("short_label", excluded={"users.created_date"})
+    assert "users.created_date" not in names(
+        "short_label", excluded={"users.created_date"}
+    )
 
 
 def test_a_trait_that_would_be_called_email_moves_aside():
@@ -127,9 +133,7 @@ def test_assign_names_adds_a_suffix_when_candidates_run_out():
 def test_pivoted_measure_becomes_one_trait_per_pivot_value():
     pivots = [Pivot("2024-01", "2024-01", False), Pivot("2024-02", "2024-02", False)]
     first_row = {"sessions.count": {"2024-01": {"value": 1}, "2024-02": {"value": 2}}}
-    columns = plan_trait_columns(
-        FIELDS[2:3], pivots, first_row, set(), "short_label"
-    )
+    columns = plan_trait_columns(FIELDS[2:3], pivots, first_row, set(), "short_label")
     assert [(c.pivot_key, c.name) for c in columns] == [
         ("2024-01", "sessions_count_2024_01"),
         ("2024-02", "sessions_count_2024_02"),
@@ -146,7 +150,11 @@ def test_date_fields_are_marked_for_iso_conversion():
 
 @pytest.mark.parametrize(
     "label, expected",
-    [("Количество", "количество"), ("Café Visits", "café_visits"), ("東京 Sales", "東京_sales")],
+    [
+        ("Количество", "количество"),
+        ("Café Visits", "café_visits"),
+        ("東京 Sales", "東京_sales"),
+    ],
 )
 def test_trait_names_keep_letters_of_any_script(label, expected):
     columns = plan_trait_columns([field("v.x", label)], [], None, set(), "short_label")

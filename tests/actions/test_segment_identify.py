@@ -16,7 +16,9 @@ def identify(values, form=None):
 
 
 def test_row_becomes_an_identify_call_with_email_among_the_traits():
-    message = identify({"users.id": 7, "users.email": "a@example.com", "users.plan": "pro"})
+    message = identify(
+        {"users.id": 7, "users.email": "a@example.com", "users.plan": "pro"}
+    )
     assert message["type"] == "identify"
     assert message["userId"] == "7"
     assert message["traits"] == {"plan": "pro", "email": "a@example.com"}

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from tests.conftest import WRITE_KEY, execute_body, post_to_hub
-from tools.download_server import DownloadServer
+from tests.conftest import execute_body, post_to_hub
 from tests.looks import make_look
+from tools.download_server import DownloadServer
 from tools.hub_process import HubProcess, free_port
 from tools.segment_sink import Fault
 
@@ -55,7 +55,9 @@ def test_segment_down_for_the_whole_run_says_nothing_was_delivered(segment):
     assert large["message"].endswith(
         "Sending stopped there, and the rest of the Look was not read."
     )
-    read = int(re.search(r"of ([\d,]+) rows", large["message"]).group(1).replace(",", ""))
+    read = int(
+        re.search(r"of ([\d,]+) rows", large["message"]).group(1).replace(",", "")
+    )
     failed = sum(
         int(n.replace(",", ""))
         for n in re.findall(r"([\d,]+) rows? \(", large["message"])
@@ -170,7 +172,9 @@ def test_long_run_keeps_the_connection_alive_with_whitespace(slow_hub, segment):
 
 def test_segment_slower_than_the_timeout_is_retried(slow_hub, segment):
     segment.fail_next(Fault(delay=1.5))
-    looker = json.loads(post_to_hub(slow_hub, EXECUTE, execute_body(make_look(10))).text)
+    looker = json.loads(
+        post_to_hub(slow_hub, EXECUTE, execute_body(make_look(10))).text
+    )
     assert looker["looker"]["success"] is True
     assert segment.message_count >= 10
     assert len(segment.message_ids) == 10

@@ -1,4 +1,4 @@
-"""Identify runs through gunicorn and a Segment-compatible server, as Looker sends them."""
+"""Identify runs through gunicorn and a Segment stand-in, sent as Looker sends them."""
 
 import json
 from urllib.parse import urlsplit
@@ -7,8 +7,8 @@ import pytest
 
 from actions.mapping import anonymous_id_for_email
 from tests.conftest import WRITE_KEY, execute_body, post_to_hub
-from tools.download_server import DownloadServer
 from tests.looks import load_look
+from tools.download_server import DownloadServer
 
 EXECUTE = "/actions/segment_identify/execute"
 COHORT = load_look("active_users_cohort.json")
@@ -156,7 +156,11 @@ def test_empty_cells_are_left_out_or_sent_as_null(hub, segment, choice, expected
     look = look_with([row])
     assert run(hub, execute_body(look, form={"empty_values": choice}))["success"]
     [message] = segment.messages
-    assert message["traits"] == {**expected, "sessions_count": 3, "product_sessions_count": 2}
+    assert message["traits"] == {
+        **expected,
+        "sessions_count": 3,
+        "product_sessions_count": 2,
+    }
 
 
 def test_hidden_fields_are_not_sent_as_traits(hub, segment):
@@ -198,7 +202,10 @@ def test_numeric_ids_become_strings_and_zero_is_an_id(hub, segment):
 def test_pivoted_measures_become_one_trait_per_pivot_value(hub, segment):
     fields = json.loads(json.dumps(COHORT["fields"]))
     fields["pivots"] = [{"name": "sessions.month", "label": "Sessions Month"}]
-    pivots = [{"key": "2026-10", "is_total": False}, {"key": "2026-11", "is_total": False}]
+    pivots = [
+        {"key": "2026-10", "is_total": False},
+        {"key": "2026-11", "is_total": False},
+    ]
     row = {
         "users.id": {"value": "p1"},
         "users.name": {"value": "Pat"},
@@ -250,7 +257,9 @@ def test_numbers_beyond_64_bits_in_a_pushed_look_are_sent_exactly(hub, segment):
 
 def test_numbers_beyond_64_bits_in_a_download_name_the_row(hub, segment):
     with DownloadServer() as server:
-        body = execute_body(download_url=server.publish(json.dumps(big_number_look()).encode()))
+        body = execute_body(
+            download_url=server.publish(json.dumps(big_number_look()).encode())
+        )
         body["attachment"] = None
         looker = run(hub, body)
     assert looker["success"] is False
@@ -266,5 +275,7 @@ def test_a_value_nested_too_deeply_fails_its_row_alone(hub, segment):
     body["attachment"]["data"] = text
     looker = run(hub, body)
     assert looker["success"] is False
-    assert "Failed 1 row (a value nested too deeply to send; row 1)." in looker["message"]
+    assert (
+        "Failed 1 row (a value nested too deeply to send; row 1)." in looker["message"]
+    )
     assert segment.message_count == 1

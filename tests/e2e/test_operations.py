@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import execute_body, post_to_hub
-from tools.download_server import DownloadServer
 from tests.looks import make_look
+from tools.download_server import DownloadServer
 from tools.hub_process import ROOT, HubProcess, free_port
 
 EXECUTE = "/actions/segment_identify/execute"
@@ -23,7 +23,14 @@ def start_gunicorn(env):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ACTION_HUB")}
     full_env.update(env, PORT=str(free_port()), HOST="127.0.0.1")
     return subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "action_hub.wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "action_hub.wsgi:app",
+        ],
         cwd=ROOT,
         env=full_env,
         capture_output=True,
@@ -108,7 +115,9 @@ def test_logs_are_json_lines_without_secrets_or_customer_data(logged_hub, segmen
         body = execute_body(write_key=write_key, download_url=url + "?t=" + token)
         body["attachment"] = None
         post_to_hub(hub, EXECUTE, body)
-    post_to_hub(hub, EXECUTE, b'{"type": "query", "data": {"x": "' + name.encode() + b'"')
+    post_to_hub(
+        hub, EXECUTE, b'{"type": "query", "data": {"x": "' + name.encode() + b'"'
+    )
     time.sleep(0.3)
 
     text = Path(log_path).read_text()
@@ -129,7 +138,9 @@ def test_logs_are_json_lines_without_secrets_or_customer_data(logged_hub, segmen
 
 
 def _worker_pid(master_pid):
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    children = (
+        Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    )
     assert len(children) == 1
     return int(children[0])
 
