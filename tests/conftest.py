@@ -84,3 +84,10 @@ def post_to_hub(hub, path, body, webhook_id=None, version="24.6.12", **kwargs):
         timeout=kwargs.pop("timeout", 60),
         **kwargs,
     )
+
+
+def execute(hub, body, action="segment_identify", **kwargs):
+    """Run an action on the hub as Looker does; return Looker's view of it."""
+    response = post_to_hub(hub, f"/actions/{action}/execute", body, **kwargs)
+    assert response.status_code == 200
+    return response.json()["looker"]

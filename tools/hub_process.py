@@ -11,6 +11,15 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the Procfile runs, from the repository's root.
+GUNICORN_COMMAND = [
+    sys.executable,
+    "-m",
+    "gunicorn",
+    "-c",
+    "gunicorn.conf.py",
+    "action_hub.wsgi:app",
+]
 
 
 def free_port():
@@ -49,20 +58,12 @@ class HubProcess:
         return {"Authorization": f'Token token="{self.secret}"'}
 
     def start(self, timeout=20.0):
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "action_hub.wsgi:app",
-        ]
         output = subprocess.DEVNULL
         if self.log_path:
             self._log_file = open(self.log_path, "wb")
             output = self._log_file
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=output, stderr=output
+            GUNICORN_COMMAND, cwd=ROOT, env=self.env, stdout=output, stderr=output
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

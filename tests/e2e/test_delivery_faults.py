@@ -6,19 +6,13 @@ import threading
 
 import pytest
 
-from tests.conftest import execute_body, post_to_hub
+from tests.conftest import execute, execute_body, post_to_hub
 from tests.looks import make_look
 from tools.download_server import DownloadServer
 from tools.hub_process import HubProcess, free_port
 from tools.segment_sink import Fault
 
 EXECUTE = "/actions/segment_identify/execute"
-
-
-def run(hub, body, **kwargs):
-    response = post_to_hub(hub, EXECUTE, body, **kwargs)
-    assert response.status_code == 200
-    return response.json()["looker"]
 
 
 def sent_count(message):
@@ -32,7 +26,7 @@ def test_burst_of_429s_and_5xx_then_success_delivers_everything_once(hub, segmen
         Fault(status=503),
         Fault(reset=True),
     )
-    looker = run(hub, execute_body(make_look(3000)))
+    looker = execute(hub, execute_body(make_look(3000)))
     assert looker["success"] is True, looker
     assert looker["message"] == "Sent 3,000 of 3,000 rows to Segment as Identify calls."
     assert segment.message_count == 3000
@@ -43,8 +37,8 @@ def test_segment_down_for_the_whole_run_says_nothing_was_delivered(segment):
     dead = f"http://127.0.0.1:{free_port()}"
     env = {"SEGMENT_MAX_RETRIES": "1"}
     with HubProcess(dead, env=env) as down_hub:
-        small = run(down_hub, execute_body(make_look(50)))
-        large = run(down_hub, execute_body(make_look(30_000)))
+        small = execute(down_hub, execute_body(make_look(50)))
+        large = execute(down_hub, execute_body(make_look(30_000)))
     assert small["success"] is False
     assert small["message"].startswith("Sent 0 of 50 rows")
     assert "Failed 50 rows (the hub could not reach Segment)" in small["message"]
@@ -67,7 +61,7 @@ def test_segment_down_for_the_whole_run_says_nothing_was_delivered(segment):
 
 def test_rejected_write_key_is_reported_without_the_key(hub, segment):
     segment.rejected_write_keys.add("wk-rejected-123")
-    looker = run(hub, execute_body(make_look(20), write_key="wk-rejected-123"))
+    looker = execute(hub, execute_body(make_look(20), write_key="wk-rejected-123"))
     assert looker["success"] is False
     assert "Segment rejected the write key" in looker["message"]
     assert "wk-rejected-123" not in looker["message"]
@@ -77,7 +71,7 @@ def test_rejected_write_key_is_reported_without_the_key(hub, segment):
 
 def test_permanent_400_is_not_retried(hub, segment):
     segment.fail_next(Fault(status=400))
-    looker = run(hub, execute_body(make_look(10)))
+    looker = execute(hub, execute_body(make_look(10)))
     assert looker["success"] is False
     assert "rejected the batch as invalid (HTTP 400)" in looker["message"]
     assert segment.requests == 0
@@ -87,7 +81,7 @@ def test_permanent_400_is_not_retried(hub, segment):
 def test_oversize_row_fails_alone_and_is_named_by_number(hub, segment):
     look = make_look(5)
     look["data"][2]["users.name"] = {"value": "x" * 40_000}
-    looker = run(hub, execute_body(look))
+    looker = execute(hub, execute_body(look))
     assert looker["success"] is False
     assert looker["message"] == (
         "Sent 4 of 5 rows to Segment as Identify calls. "
@@ -98,7 +92,7 @@ def test_oversize_row_fails_alone_and_is_named_by_number(hub, segment):
 
 def test_batches_stay_under_segments_500_kb_limit(hub, segment):
     look = make_look(400, extra={"users.bio": {"value": "y" * 3000}})
-    assert run(hub, execute_body(look))["success"]
+    assert execute(hub, execute_body(look))["success"]
     assert segment.message_count == 400
     assert max(segment.batch_bytes) < 500 * 1024
 
@@ -109,7 +103,7 @@ def test_download_cut_mid_row_reports_what_was_sent_before_the_break(hub, segmen
         url = server.publish(raw, cut_after=len(raw) // 2)
         body = execute_body(download_url=url)
         body["attachment"] = None
-        looker = run(hub, body)
+        looker = execute(hub, body)
     assert looker["success"] is False
     assert "broke off before the end" in looker["message"]
     sent = sent_count(looker["message"])
@@ -122,7 +116,7 @@ def test_download_that_answers_an_error_status_is_reported(hub, segment):
         url = server.publish(b"expired", status=403)
         body = execute_body(download_url=url)
         body["attachment"] = None
-        looker = run(hub, body)
+        looker = execute(hub, body)
     assert looker["success"] is False
     assert "HTTP 403" in looker["message"]
     assert segment.message_count == 0
@@ -134,7 +128,7 @@ def test_concurrent_runs_deliver_everything_to_their_own_write_keys(hub, segment
     def send(index):
         look = make_look(5000, user_prefix=f"k{index}-")
         body = execute_body(look, write_key=f"wk-concurrent-{index}")
-        results[index] = run(hub, body, timeout=300)
+        results[index] = execute(hub, body, timeout=300)
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(20)]
     for thread in threads:

@@ -6,18 +6,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from actions.mapping import anonymous_id_for_email
-from tests.conftest import WRITE_KEY, execute_body, post_to_hub
+from tests.conftest import WRITE_KEY, execute, execute_body, post_to_hub
 from tests.looks import load_look
 from tools.download_server import DownloadServer
 
-EXECUTE = "/actions/segment_identify/execute"
 COHORT = load_look("active_users_cohort.json")
-
-
-def run(hub, body, **kwargs):
-    response = post_to_hub(hub, EXECUTE, body, **kwargs)
-    assert response.status_code == 200
-    return response.json()["looker"]
 
 
 def by_user(messages):
@@ -31,7 +24,7 @@ def look_with(rows, fields=None, **extra):
 
 
 def test_pushed_cohort_arrives_as_one_identify_call_per_row(hub, segment):
-    looker = run(hub, execute_body(), webhook_id="wh-cohort-1")
+    looker = execute(hub, execute_body(), webhook_id="wh-cohort-1")
 
     assert looker["success"] is True
     assert looker["message"] == "Sent 6 of 6 rows to Segment as Identify calls."
@@ -56,10 +49,10 @@ def test_pushed_cohort_arrives_as_one_identify_call_per_row(hub, segment):
 
 
 def test_resending_a_run_repeats_its_message_ids(hub, segment):
-    run(hub, execute_body(), webhook_id="wh-repeat")
+    execute(hub, execute_body(), webhook_id="wh-repeat")
     first = sorted(m["messageId"] for m in segment.messages)
     segment.clear()
-    run(hub, execute_body(), webhook_id="wh-repeat")
+    execute(hub, execute_body(), webhook_id="wh-repeat")
     second = sorted(m["messageId"] for m in segment.messages)
     assert first == second
     assert len(set(first)) == 6
@@ -67,17 +60,17 @@ def test_resending_a_run_repeats_its_message_ids(hub, segment):
 
 def test_same_user_twice_in_one_run_stays_two_messages(hub, segment):
     row = COHORT["data"][0]
-    looker = run(hub, execute_body(look_with([row, row])), webhook_id="wh-twice")
+    looker = execute(hub, execute_body(look_with([row, row])), webhook_id="wh-twice")
     assert looker["success"]
     assert len({m["messageId"] for m in segment.messages}) == 2
 
 
 def test_without_webhook_id_message_ids_come_from_plan_and_ran_at(hub, segment):
-    run(hub, execute_body())
+    execute(hub, execute_body())
     first = {m["messageId"] for m in segment.messages}
     segment.clear()
     look = dict(COHORT, ran_at="2026-12-01T08:00:00+00:00")
-    run(hub, execute_body(look))
+    execute(hub, execute_body(look))
     assert first.isdisjoint(m["messageId"] for m in segment.messages)
 
 
@@ -86,7 +79,7 @@ def test_download_url_is_streamed_once_without_auth(hub, segment):
         url = server.publish(json.dumps(COHORT).encode())
         body = execute_body(download_url=url)
         body["attachment"] = None
-        looker = run(hub, body, webhook_id="wh-download")
+        looker = execute(hub, body, webhook_id="wh-download")
         assert server.fetches == [(urlsplit(url).path, None)]
     assert looker["success"], looker
     assert len(segment.messages) == 6
@@ -96,7 +89,7 @@ def test_lookers_json_detail_example_has_no_identifier_and_says_how_to_fix(
     hub, segment
 ):
     look = load_look("json_detail_example.json")
-    looker = run(hub, execute_body(look))
+    looker = execute(hub, execute_body(look))
     assert looker["success"] is False
     assert "no column to identify users" in looker["message"]
     assert "tag a dimension user_id" in looker["message"]
@@ -105,7 +98,7 @@ def test_lookers_json_detail_example_has_no_identifier_and_says_how_to_fix(
 
 
 def test_named_column_missing_from_the_look_lists_its_columns(hub, segment):
-    looker = run(hub, execute_body(form={"user_id_column": "users.ident"}))
+    looker = execute(hub, execute_body(form={"user_id_column": "users.ident"}))
     assert looker["success"] is False
     assert '"users.ident"' in looker["message"]
     assert "users.id, users.name, users.email" in looker["message"]
@@ -118,7 +111,7 @@ def test_columns_can_be_named_by_label_instead_of_tags(hub, segment):
     for field in fields["dimensions"]:
         field["tags"] = []
     form = {"user_id_column": "users id", "email_column": "EMAIL"}
-    looker = run(hub, execute_body(look_with(COHORT["data"], fields), form=form))
+    looker = execute(hub, execute_body(look_with(COHORT["data"], fields), form=form))
     assert looker["success"], looker
     messages = by_user(segment.messages)
     assert messages["01ZZQK7PDNX4B2LM"]["traits"]["email"] == "jordan.vale@example.com"
@@ -128,7 +121,7 @@ def test_columns_can_be_named_by_label_instead_of_tags(hub, segment):
 def test_anonymous_id_column_is_used_as_is(hub, segment):
     fields = json.loads(json.dumps(COHORT["fields"]))
     fields["dimensions"][0]["tags"] = ["segment_anonymous_id"]
-    looker = run(hub, execute_body(look_with(COHORT["data"][:1], fields)))
+    looker = execute(hub, execute_body(look_with(COHORT["data"][:1], fields)))
     assert looker["success"]
     [message] = segment.messages
     assert message["anonymousId"] == "00MWWFOLRcETcTCf"
@@ -144,7 +137,7 @@ def test_anonymous_id_column_is_used_as_is(hub, segment):
     ],
 )
 def test_trait_name_options(hub, segment, form, expected):
-    assert run(hub, execute_body(form=form))["success"]
+    assert execute(hub, execute_body(form=form))["success"]
     traits = by_user(segment.messages)["00MWWFOLRcETcTCf"]["traits"]
     assert expected <= set(traits)
     assert "email" in traits
@@ -154,7 +147,7 @@ def test_trait_name_options(hub, segment, form, expected):
 def test_empty_cells_are_left_out_or_sent_as_null(hub, segment, choice, expected):
     row = dict(COHORT["data"][4], **{"users.name": {"value": None}})
     look = look_with([row])
-    assert run(hub, execute_body(look, form={"empty_values": choice}))["success"]
+    assert execute(hub, execute_body(look, form={"empty_values": choice}))["success"]
     [message] = segment.messages
     assert message["traits"] == {
         **expected,
@@ -164,7 +157,7 @@ def test_empty_cells_are_left_out_or_sent_as_null(hub, segment, choice, expected
 
 
 def test_hidden_fields_are_not_sent_as_traits(hub, segment):
-    looker = run(hub, execute_body(hidden=["product_sessions.count"]))
+    looker = execute(hub, execute_body(hidden=["product_sessions.count"]))
     assert looker["success"]
     for message in segment.messages:
         assert "product_sessions_count" not in message["traits"]
@@ -180,7 +173,7 @@ def test_rows_without_any_identifier_are_skipped_and_counted(hub, segment):
         "product_sessions.count": {"value": 1},
     }
     rows = COHORT["data"][:2] + [blank, blank]
-    looker = run(hub, execute_body(look_with(rows)))
+    looker = execute(hub, execute_body(look_with(rows)))
     assert looker["success"] is True
     assert looker["message"] == (
         "Sent 2 of 4 rows to Segment as Identify calls. "
@@ -195,7 +188,7 @@ def test_numeric_ids_become_strings_and_zero_is_an_id(hub, segment):
         row = dict(COHORT["data"][0])
         row["users.id"] = {"value": value}
         rows.append(row)
-    assert run(hub, execute_body(look_with(rows)))["success"]
+    assert execute(hub, execute_body(look_with(rows)))["success"]
     assert sorted(m["userId"] for m in segment.messages) == ["0", "42"]
 
 
@@ -214,7 +207,7 @@ def test_pivoted_measures_become_one_trait_per_pivot_value(hub, segment):
         "product_sessions.count": {"2026-10": {"value": None}, "2026-11": {"value": 1}},
     }
     look = look_with([row], fields, pivots=pivots)
-    assert run(hub, execute_body(look))["success"]
+    assert execute(hub, execute_body(look))["success"]
     [message] = segment.messages
     assert message["traits"] == {
         "name": "Pat",
@@ -234,7 +227,7 @@ def test_old_looker_version_is_offered_json_detail(hub):
 
 def test_rows_that_are_not_objects_are_skipped_and_the_run_goes_on(hub, segment):
     rows = [COHORT["data"][0], None, 7, COHORT["data"][1]]
-    looker = run(hub, execute_body(look_with(rows)))
+    looker = execute(hub, execute_body(look_with(rows)))
     assert looker["message"] == (
         "Sent 2 of 4 rows to Segment as Identify calls. "
         "Skipped 2 rows (not a row of cells in the result data)."
@@ -248,7 +241,7 @@ def big_number_look():
 
 
 def test_numbers_beyond_64_bits_in_a_pushed_look_are_sent_exactly(hub, segment):
-    looker = run(hub, execute_body(big_number_look()))
+    looker = execute(hub, execute_body(big_number_look()))
     assert looker["success"], looker
     sent = by_user(segment.messages)["00MWWFOLRcETcTCf"]
     assert sent["traits"]["sessions_count"] == 10**25
@@ -261,7 +254,7 @@ def test_numbers_beyond_64_bits_in_a_download_name_the_row(hub, segment):
             download_url=server.publish(json.dumps(big_number_look()).encode())
         )
         body["attachment"] = None
-        looker = run(hub, body)
+        looker = execute(hub, body)
     assert looker["success"] is False
     assert "Row 2 of the result data holds a number too large" in looker["message"]
     assert looker["message"].startswith("Sent 1 of 1 row")
@@ -273,7 +266,7 @@ def test_a_value_nested_too_deeply_fails_its_row_alone(hub, segment):
     text = text.replace('"DEEP"', "[" * 3000 + "1" + "]" * 3000)
     body = execute_body()
     body["attachment"]["data"] = text
-    looker = run(hub, body)
+    looker = execute(hub, body)
     assert looker["success"] is False
     assert (
         "Failed 1 row (a value nested too deeply to send; row 1)." in looker["message"]

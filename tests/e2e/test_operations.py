@@ -3,7 +3,6 @@
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from tests.conftest import execute_body, post_to_hub
 from tests.looks import make_look
 from tools.download_server import DownloadServer
-from tools.hub_process import ROOT, HubProcess, free_port
+from tools.hub_process import GUNICORN_COMMAND, ROOT, HubProcess, free_port
 
 EXECUTE = "/actions/segment_identify/execute"
 GUNICORN_THREADS = 8
@@ -23,14 +22,7 @@ def start_gunicorn(env):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ACTION_HUB")}
     full_env.update(env, PORT=str(free_port()), HOST="127.0.0.1")
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "action_hub.wsgi:app",
-        ],
+        GUNICORN_COMMAND,
         cwd=ROOT,
         env=full_env,
         capture_output=True,

@@ -5,16 +5,10 @@ import json
 import pytest
 
 from actions.mapping import anonymous_id_for_email
-from tests.conftest import execute_body, post_to_hub
+from tests.conftest import execute, execute_body, post_to_hub
 from tests.looks import load_look
 
 COHORT = load_look("active_users_cohort.json")
-
-
-def run(hub, action, body):
-    response = post_to_hub(hub, f"/actions/{action}/execute", body)
-    assert response.status_code == 200
-    return response.json()["looker"]
 
 
 def test_hub_lists_identify_track_and_group(hub):
@@ -29,7 +23,7 @@ def test_hub_lists_identify_track_and_group(hub):
 
 def test_track_sends_one_event_per_row_with_columns_as_properties(hub, segment):
     body = execute_body(form={"event": "Cohort Member"})
-    looker = run(hub, "segment_track", body)
+    looker = execute(hub, action="segment_track", body=body)
     assert looker == {
         "success": True,
         "message": "Sent 6 of 6 rows to Segment as Track calls.",
@@ -49,7 +43,9 @@ def test_track_sends_one_event_per_row_with_columns_as_properties(hub, segment):
 
 
 def test_track_with_a_blank_event_name_is_a_form_error(hub, segment):
-    looker = run(hub, "segment_track", execute_body(form={"event": "  "}))
+    looker = execute(
+        hub, action="segment_track", body=execute_body(form={"event": "  "})
+    )
     assert looker["success"] is False
     assert set(looker["validation_errors"]) == {"event"}
     assert segment.message_count == 0
@@ -72,7 +68,7 @@ def group_look():
 
 
 def test_group_ties_each_user_to_its_group_with_group_traits(hub, segment):
-    looker = run(hub, "segment_group", execute_body(group_look()))
+    looker = execute(hub, action="segment_group", body=execute_body(group_look()))
     assert looker["success"] is True
     assert looker["message"] == (
         "Sent 5 of 6 rows to Segment as Group calls. Skipped 1 row (no group ID)."
@@ -88,7 +84,7 @@ def test_group_ties_each_user_to_its_group_with_group_traits(hub, segment):
 
 
 def test_group_without_a_group_id_column_says_how_to_add_one(hub, segment):
-    looker = run(hub, "segment_group", execute_body())
+    looker = execute(hub, action="segment_group", body=execute_body())
     assert looker["success"] is False
     assert "segment_group_id" in looker["message"]
     assert set(looker["validation_errors"]) == {"group_id_column"}
@@ -116,7 +112,7 @@ def test_destination_missing_its_identifier_column_is_refused_before_sending(
     hub, segment, destination, look, field
 ):
     form = {"destination": destination}
-    looker = run(hub, "segment_identify", execute_body(look, form=form))
+    looker = execute(hub, action="segment_identify", body=execute_body(look, form=form))
     assert looker["success"] is False
     assert segment.message_count == 0
     assert set(looker["validation_errors"]) == {field}
@@ -144,7 +140,7 @@ def test_rows_a_destination_cannot_use_are_counted_and_sent_or_skipped(
     hub, segment, destination, gaps, sent, note
 ):
     form = {"destination": destination, "destination_gaps": gaps}
-    looker = run(hub, "segment_identify", execute_body(form=form))
+    looker = execute(hub, action="segment_identify", body=execute_body(form=form))
     assert segment.message_count == sent
     assert looker["message"].startswith(f"Sent {sent} of 6 rows")
     if note:
@@ -154,6 +150,10 @@ def test_rows_a_destination_cannot_use_are_counted_and_sent_or_skipped(
 
 
 def test_unknown_destination_is_a_form_error(hub, segment):
-    looker = run(hub, "segment_identify", execute_body(form={"destination": "myspace"}))
+    looker = execute(
+        hub,
+        action="segment_identify",
+        body=execute_body(form={"destination": "myspace"}),
+    )
     assert looker["success"] is False
     assert set(looker["validation_errors"]) == {"destination"}
