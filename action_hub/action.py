@@ -1,7 +1,7 @@
 """What every action offers the hub: a definition, a form, and a run."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from action_hub.errors import SetupError
 from action_hub.results import ResultReader
@@ -37,7 +37,6 @@ class ExecuteRequest:
     instance_id: str | None = None
     settings: object = None
     run_id: str = ""
-    extras: dict = field(default_factory=dict)
 
     @property
     def hidden_fields(self):
@@ -50,21 +49,18 @@ class ExecuteRequest:
     def download_url(self):
         return (self.scheduled_plan or {}).get("download_url") or None
 
-    def result_source(self):
-        """The pushed attachment or the download URL, or None when neither is there."""
-        if self.attachment and self.attachment.get("data") is not None:
-            return attachment_source(self.attachment)
-        if self.download_url:
-            policy = DownloadPolicy(self.settings.download_hosts)
-            return download_source(
-                self.download_url, policy, self.settings.download_timeout_seconds
-            )
-        return None
-
     def open_result(self):
-        """Start reading the result document: its header now, rows on demand."""
-        source = self.result_source()
-        if source is None:
+        """Start reading the result document: its header now, rows on demand.
+
+        The pushed attachment wins over the download URL when both are present.
+        """
+        if self.attachment and self.attachment.get("data") is not None:
+            source = attachment_source(self.attachment)
+        elif self.download_url:
+            policy = DownloadPolicy(self.settings.download_hosts)
+            timeout = self.settings.download_timeout_seconds
+            source = download_source(self.download_url, policy, timeout)
+        else:
             msg = (
                 "Looker sent no result data: the request has neither an attachment "
                 "nor a download URL."

@@ -170,6 +170,7 @@ def _open_download(url, policy, timeout_seconds):
         if response.status in (301, 302, 303, 307, 308):
             location = response.headers.get("Location")
             response.release_conn()
+            pool.close()
             if not location:
                 msg = (
                     f"Looker's download URL answered HTTP {response.status} "

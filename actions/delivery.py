@@ -48,7 +48,9 @@ TIMED_OUT = Reason("segment_timeout", "Segment did not answer in time")
 RATE_LIMITED = Reason(
     "rate_limited", "Segment kept rate-limiting the hub (HTTP 429) past the retry limit"
 )
-TOO_LARGE = Reason("batch_too_large", "Segment refused a batch as too large (HTTP 413)")
+BATCH_TOO_LARGE = Reason(
+    "batch_too_large", "Segment refused a batch as too large (HTTP 413)"
+)
 NOT_SENT = Reason("not_sent", "not sent because delivery had stopped")
 LOST = Reason("upload_stopped", "the upload threads stopped before sending them")
 
@@ -70,7 +72,7 @@ def reason_for(error):
         if status in (401, 403):
             return WRITE_KEY_REJECTED
         if status == 413:
-            return TOO_LARGE
+            return BATCH_TOO_LARGE
         if status == 429:
             return RATE_LIMITED
         if status == 400:
