@@ -362,9 +362,8 @@ class SegmentAction(Action):
         built["context"] = CONTEXT
         content = json.dumps(built)
         built["messageId"] = identifier = message_id(plan.run_key, position, content)
-        # json.dumps escapes non-ASCII, so characters are bytes; the ID adds
-        # exactly ', "messageId": "<id>"' to the serialized message.
-        return Message(built, len(content) + len(identifier) + 17)
+        # What json.dumps(built) now gives: the ID is the last key.
+        return Message(built, f'{content[:-1]}, "messageId": "{identifier}"}}')
 
     def new_delivery(self, write_key):
         """The one seam between the pipeline and Segment."""
