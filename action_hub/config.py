@@ -25,7 +25,7 @@ class Settings:
     download_hosts: tuple[str, ...] = ()
     download_timeout_seconds: float = 780.0
     log_format: str = "json"
-    upload_threads: int = 2
+    upload_threads: int = 4
     segment_timeout_seconds: float = 15.0
     segment_max_retries: int = 6
 
@@ -119,7 +119,7 @@ def load_settings(env=None):
             env, "ACTION_HUB_DOWNLOAD_TIMEOUT_SECONDS", 780.0
         ),
         log_format=log_format,
-        upload_threads=_number(env, "SEGMENT_UPLOAD_THREADS", 2, int),
+        upload_threads=_number(env, "SEGMENT_UPLOAD_THREADS", 4, int),
         segment_timeout_seconds=_number(env, "SEGMENT_TIMEOUT_SECONDS", 15.0),
         segment_max_retries=_number(env, "SEGMENT_MAX_RETRIES", 6, int),
     )

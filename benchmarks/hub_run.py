@@ -7,11 +7,13 @@ the sink holds a message for every row.
 
 import json
 import math
+import os
 import secrets
 import time
 
 import requests
 
+from action_hub.config import Settings
 from benchmarks import looks, report
 from benchmarks.procstats import MB, only_child, sample
 from benchmarks.profiling import Profiler, summarize
@@ -48,7 +50,21 @@ def _log_tail(path, lines=20):
         return []
 
 
-def run_hub(mode, look, push_body_path, downloads, work_dir, profile_dir=None):
+def hub_upload_threads():
+    """The upload threads each hub run uses (SEGMENT_UPLOAD_THREADS or its default)."""
+    raw = os.environ.get("SEGMENT_UPLOAD_THREADS", "").strip()
+    return int(raw) if raw.isdigit() else Settings.upload_threads
+
+
+def run_hub(
+    mode,
+    look,
+    push_body_path,
+    downloads,
+    work_dir,
+    profile_dir=None,
+    sink_latency=0.0,
+):
     """Send `look` to a fresh hub by `mode` ("url" or "push"); return the figures."""
     name = f"{mode}-{look.rows}"
     body_bytes = push_body_path.stat().st_size if mode == "push" else None
@@ -57,7 +73,7 @@ def run_hub(mode, look, push_body_path, downloads, work_dir, profile_dir=None):
     # The hub's code is read when gunicorn starts, so note the version it ran.
     code = report.code_version(ROOT)
     with (
-        SinkProcess() as sink,
+        SinkProcess(sink_latency) as sink,
         HubProcess(sink.url, env=env, workers=1, log_path=log_path) as hub,
     ):
         worker = only_child(hub.process.pid)

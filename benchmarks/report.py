@@ -165,6 +165,15 @@ def _cell(value, pattern="{:,.0f}"):
     return "-" if value is None else pattern.format(value)
 
 
+def _sink_line(latency):
+    if not latency:
+        return "- Sink: on 127.0.0.1, answering each batch as soon as it is read."
+    return (
+        f"- Sink: on 127.0.0.1, waiting {latency:g} s before answering each batch "
+        "(`--sink-latency`), as a distant Segment would."
+    )
+
+
 def markdown(results):
     """The results as a short Markdown report."""
     m = results["machine"]
@@ -186,10 +195,12 @@ def markdown(results):
             else ""
         ),
         (
-            "- Hub: gunicorn, 1 gthread worker (as the Procfile starts it); a fresh "
+            "- Hub: gunicorn, 1 gthread worker (as the Procfile starts it), "
+            f"{results.get('upload_threads', '?')} upload threads; a fresh "
             "gunicorn and sink per run. Baseline: benchmarks/baseline.py in its own "
             "process, same Look, same sink."
         ),
+        _sink_line(results.get("sink_latency_seconds") or 0),
         (
             "- Ratios are hub / baseline. CPU is user + system seconds of the worker "
             "process (all threads) per 100,000 rows; RSS is the worker's peak "

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks import looks, report
-from benchmarks.hub_run import delivery_problems, mb, run_hub
+from benchmarks.hub_run import delivery_problems, hub_upload_threads, mb, run_hub
 from benchmarks.sink_process import SinkProcess
 from tools.download_server import DownloadServer
 
@@ -48,6 +48,17 @@ def _modes(text):
         msg = f"modes are url and/or push, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return modes
+
+
+def _seconds(text):
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 10:
+        msg = f"expected seconds between 0 and 10, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return seconds
 
 
 def parse_args(argv=None):
@@ -81,14 +92,21 @@ def parse_args(argv=None):
         help="where latest.json and latest.md go (default benchmarks/results)",
     )
     parser.add_argument(
+        "--sink-latency",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="make the sink wait this long before answering each batch (default 0)",
+    )
+    parser.add_argument(
         "--keep-files", action="store_true", help="keep the generated Looks and logs"
     )
     return parser.parse_args(argv)
 
 
-def run_baseline(look):
+def run_baseline(look, sink_latency=0.0):
     """Run benchmarks.baseline over `look` in its own process against a fresh sink."""
-    with SinkProcess() as sink:
+    with SinkProcess(sink_latency) as sink:
         completed = subprocess.run(
             [
                 sys.executable,
@@ -152,7 +170,7 @@ def benchmark(args, work_dir):
             )
             baseline = None
             if not args.no_baseline:
-                baseline = run_baseline(look)
+                baseline = run_baseline(look, args.sink_latency)
                 baselines[str(size)] = baseline
                 _say(
                     f"  baseline: {baseline['rows_per_second']:>9,.0f} rows/s, "
@@ -165,7 +183,15 @@ def benchmark(args, work_dir):
                     push_body = looks.write_push_body(
                         look, work_dir / f"push-{size}.json"
                     )
-                run = run_hub(mode, look, push_body, downloads, work_dir, args.profile)
+                run = run_hub(
+                    mode,
+                    look,
+                    push_body,
+                    downloads,
+                    work_dir,
+                    profile_dir=args.profile,
+                    sink_latency=args.sink_latency,
+                )
                 run["vs_baseline"] = report.compare(run, baseline)
                 runs.append(run)
                 _say(_describe_run(run))
@@ -195,6 +221,8 @@ def main(argv=None):
         "machine": report.machine(),
         "code": report.code_version(ROOT),
         "command": "python -m benchmarks.run " + shlex.join(argv or sys.argv[1:]),
+        "sink_latency_seconds": args.sink_latency,
+        "upload_threads": hub_upload_threads(),
         "runs": runs,
         "baselines": baselines,
         "targets": report.check_targets(runs, baselines),

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import time
 
-from tools.segment_sink import SegmentSink
+from tools.segment_sink import Fault, SegmentSink
 
 _START_TIMEOUT = 20.0
 
@@ -28,8 +28,13 @@ def _counts(sink):
         }
 
 
-def _serve(connection):
+def _serve(connection, latency):
     sink = SegmentSink(keep_messages=False).start()
+    if latency > 0:
+        # Every batch waits this long before it is answered, as a distant
+        # Segment would make it; requests are served on threads, so batches
+        # sent at once wait together.
+        sink.fault_every = Fault(delay=latency)
     connection.send(sink.url)
     try:
         while True:
@@ -47,7 +52,8 @@ def _serve(connection):
 class SinkProcess:
     """A Segment-compatible sink on 127.0.0.1 in a child process; a context manager."""
 
-    def __init__(self):
+    def __init__(self, latency=0.0):
+        self.latency = latency
         self._context = multiprocessing.get_context("spawn")
         self._connection = None
         self.process = None
@@ -57,7 +63,7 @@ class SinkProcess:
         """Start the child and wait until its sink listens."""
         parent, child = self._context.Pipe()
         self.process = self._context.Process(
-            target=_serve, args=(child,), name="segment-sink", daemon=True
+            target=_serve, args=(child, self.latency), name="segment-sink", daemon=True
         )
         self.process.start()
         child.close()

@@ -53,3 +53,8 @@ def test_malformed_setting_is_named(name, value):
 
 def test_secret_never_appears_in_repr():
     assert "not-a-real-secret" not in repr(load_settings(BASE))
+
+
+def test_upload_threads_default_to_four_and_can_be_set():
+    assert load_settings(BASE).upload_threads == 4
+    assert load_settings({**BASE, "SEGMENT_UPLOAD_THREADS": "8"}).upload_threads == 8
