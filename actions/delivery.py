@@ -164,6 +164,8 @@ class _MessageQueue(queue.Queue):
     def __init__(self):
         super().__init__()
         self._filling = threading.Lock()
+        self._finished = False
+        self._stopping = False
 
     def put_many(self, messages):
         with self.mutex:
@@ -171,18 +173,39 @@ class _MessageQueue(queue.Queue):
             self.unfinished_tasks += len(messages)
             self.not_empty.notify()
 
+    def finish(self):
+        """Say the run has put its last message: a batch being filled leaves now."""
+        with self.mutex:
+            self._finished = True
+            self.not_empty.notify_all()
+
+    def stop_waiting(self):
+        """Make every upload thread waiting for messages return at once."""
+        with self.mutex:
+            self._stopping = True
+            self.not_empty.notify_all()
+
     def take_batch(self, max_messages, max_bytes, wait):
         """Messages for one batch, arriving within `wait` seconds, within the limits.
 
         `max_bytes` bounds the batch's JSON array of messages.
         """
-        with self._filling, self.not_empty:
-            deadline = time.monotonic() + wait
-            batch = []
-            size = 0
-            pending = self.queue
+        if not self._filling.acquire(timeout=wait):
+            return []
+        try:
+            return self._fill(max_messages, max_bytes, time.monotonic() + wait)
+        finally:
+            self._filling.release()
+
+    def _fill(self, max_messages, max_bytes, deadline):
+        batch = []
+        size = 0
+        pending = self.queue
+        with self.not_empty:
             while len(batch) < max_messages:
                 if not pending:
+                    if self._stopping or (batch and self._finished):
+                        break
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         break
@@ -195,7 +218,7 @@ class _MessageQueue(queue.Queue):
                 pending.popleft()
                 batch.append(message)
                 size += message.size + 2
-            return batch
+        return batch
 
 
 class _CountingConsumer(Consumer):
@@ -378,6 +401,7 @@ class SegmentDelivery:
         """Wait until every message taken is accepted or failed; stop the threads."""
         self._hand_off()
         pending = self._queue
+        pending.finish()
         while True:
             with pending.all_tasks_done:
                 if not pending.unfinished_tasks:
@@ -390,6 +414,7 @@ class SegmentDelivery:
 
         for consumer in self._consumers:
             consumer.pause()
+        pending.stop_waiting()
         deadline = time.monotonic() + 30
         for consumer in self._consumers:
             consumer.join(max(0.1, deadline - time.monotonic()))

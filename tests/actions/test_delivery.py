@@ -1,5 +1,6 @@
 import json
 import threading
+import time
 
 import pytest
 from segment.analytics import request as segment_request
@@ -97,3 +98,16 @@ def test_a_rejected_write_key_counts_every_message_taken(sink):
     assert sum(delivery.failed.values()) == taken
     assert delivery.failed[WRITE_KEY_REJECTED] > 0
     assert set(delivery.failed) <= {WRITE_KEY_REJECTED, NOT_SENT}
+
+
+def test_close_sends_the_last_batch_and_stops_the_threads_without_waiting(sink):
+    # Each thread waits up to upload_interval for a batch to fill; closing must
+    # neither wait that out for the last, partial batch nor thread by thread.
+    delivery = SegmentDelivery(WRITE_KEY, sink.url, threads=6, upload_interval=2.0)
+    for message in messages(10):
+        delivery.send(message)
+    started = time.monotonic()
+    delivery.close()
+    assert time.monotonic() - started < 1.5
+    assert delivery.accepted == 10
+    assert not any(consumer.is_alive() for consumer in delivery._consumers)
