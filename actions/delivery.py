@@ -54,7 +54,9 @@ WRITE_KEY_REJECTED = Reason(
 UNREACHABLE = Reason("segment_unreachable", "the hub could not reach Segment")
 TIMED_OUT = Reason("segment_timeout", "Segment did not answer in time")
 RATE_LIMITED = Reason(
-    "rate_limited", "Segment kept rate-limiting the hub (HTTP 429) past the retry limit"
+    "rate_limited",
+    "Segment kept asking the hub to slow down (HTTP 429 or Retry-After) "
+    "for longer than the hub waits",
 )
 BATCH_TOO_LARGE = Reason(
     "batch_too_large", "Segment refused a batch as too large (HTTP 413)"
@@ -101,6 +103,7 @@ class _BatchEncoder(segment_request.DatetimeSerializer):
             and self.item_separator == ", "
             and self.key_separator == ": "
             and self.ensure_ascii
+            and self.allow_nan
             and not self.sort_keys
         )
         if not plain or type(o) is not dict or next(iter(o), None) != "batch":
@@ -166,6 +169,7 @@ class _MessageQueue(queue.Queue):
         self._filling = threading.Lock()
         self._finished = False
         self._stopping = False
+        self._held_until = 0.0
 
     def put_many(self, messages):
         with self.mutex:
@@ -180,10 +184,19 @@ class _MessageQueue(queue.Queue):
             self.not_empty.notify_all()
 
     def stop_waiting(self):
-        """Make every upload thread waiting for messages return at once."""
+        """Hand out nothing more, and make every waiting upload thread return."""
         with self.mutex:
             self._stopping = True
             self.not_empty.notify_all()
+
+    def hold_until(self, deadline):
+        """Hand out no batch before `deadline` (time.monotonic()).
+
+        Segment's Retry-After reaches only the upload thread it answered; the
+        others would send at once. Holding the queue makes them all wait.
+        """
+        with self.mutex:
+            self._held_until = max(self._held_until, deadline)
 
     def take_batch(self, max_messages, max_bytes, wait):
         """Messages for one batch, arriving within `wait` seconds, within the limits.
@@ -193,6 +206,12 @@ class _MessageQueue(queue.Queue):
         if not self._filling.acquire(timeout=wait):
             return []
         try:
+            with self.not_empty:
+                held = self._held_until - time.monotonic()
+                if self._stopping or held > 0:
+                    if not self._stopping:
+                        self.not_empty.wait(min(held, wait))
+                    return []
             return self._fill(max_messages, max_bytes, time.monotonic() + wait)
         finally:
             self._filling.release()
@@ -203,6 +222,10 @@ class _MessageQueue(queue.Queue):
         pending = self.queue
         with self.not_empty:
             while len(batch) < max_messages:
+                if self._held_until > time.monotonic():
+                    # Held while filling: give the messages back and wait.
+                    pending.extendleft(reversed(batch))
+                    return []
                 if not pending:
                     if self._stopping or (batch and self._finished):
                         break
@@ -237,6 +260,11 @@ class _CountingConsumer(Consumer):
         return self.queue.take_batch(
             self.upload_size, BATCH_SIZE_LIMIT, self.upload_interval
         )
+
+    def set_rate_limit_state(self, retry_after):
+        super().set_rate_limit_state(retry_after)
+        if self.rate_limited_until is not None:
+            self.queue.hold_until(self.rate_limited_until)
 
     def request(self, batch):
         response = super().request(batch)
@@ -325,9 +353,24 @@ class SegmentDelivery:
             self.failed[reason] += len(batch)
             self._failures_in_a_row += 1
             fatal = reason is WRITE_KEY_REJECTED
-            if fatal or self._failures_in_a_row >= FAILED_BATCHES_BEFORE_STOP:
-                self.stop_reason = self.stop_reason or reason
+            stopping = self.stop_reason is None and (
+                fatal or self._failures_in_a_row >= FAILED_BATCHES_BEFORE_STOP
+            )
+            if stopping:
+                self.stop_reason = reason
             self._free(size)
+        if stopping:
+            self._stop_uploading()
+
+    def _stop_uploading(self):
+        """Stop every upload thread: no new batch, and no retry after the next wait.
+
+        A batch cut short in its retries goes back to the queue, and close()
+        counts what is left there as not sent.
+        """
+        for consumer in self._consumers:
+            consumer.pause()
+        self._queue.stop_waiting()
 
     def _free(self, size):
         """Give back room for `size` bytes; call with the lock held."""
@@ -383,7 +426,7 @@ class SegmentDelivery:
     def _uploading(self):
         return any(consumer.is_alive() for consumer in self._consumers)
 
-    def _discard_queued(self):
+    def _discard_queued(self, reason=NOT_SENT):
         discarded = []
         while True:
             try:
@@ -394,7 +437,7 @@ class SegmentDelivery:
         if discarded:
             size = _bytes_of(discarded)
             with self._lock:
-                self.failed[NOT_SENT] += len(discarded)
+                self.failed[reason] += len(discarded)
                 self._free(size)
 
     def close(self):
@@ -412,12 +455,12 @@ class SegmentDelivery:
             if not self._uploading():
                 break
 
-        for consumer in self._consumers:
-            consumer.pause()
-        pending.stop_waiting()
+        self._stop_uploading()
         deadline = time.monotonic() + 30
         for consumer in self._consumers:
             consumer.join(max(0.1, deadline - time.monotonic()))
+        # What a stopping thread put back, if anything, is still queued.
+        self._discard_queued(NOT_SENT if self.stopped else LOST)
 
         with self._lock:
             unaccounted = self.taken - self.accepted - sum(self.failed.values())

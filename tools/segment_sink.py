@@ -44,7 +44,8 @@ class SegmentSink(LocalServer):
         self.messages = []
         self.message_ids = set()
         self.message_count = 0
-        self.requests = 0
+        self.requests = 0  # batches accepted
+        self.attempts = 0  # every POST, faults included
         self.batch_bytes = []
         self.write_keys = set()
         self.rejected_write_keys = set()
@@ -64,6 +65,7 @@ class SegmentSink(LocalServer):
             self.message_ids.clear()
             self.message_count = 0
             self.requests = 0
+            self.attempts = 0
             self.batch_bytes.clear()
             self.write_keys.clear()
             self.rejected_write_keys.clear()
@@ -122,6 +124,8 @@ def _handler_for(sink):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
+            with sink.lock:
+                sink.attempts += 1
             fault = sink.next_fault()
             if fault is not None:
                 if fault.delay:

@@ -111,3 +111,35 @@ def test_close_sends_the_last_batch_and_stops_the_threads_without_waiting(sink):
     assert time.monotonic() - started < 1.5
     assert delivery.accepted == 10
     assert not any(consumer.is_alive() for consumer in delivery._consumers)
+
+
+def test_retry_after_holds_every_upload_thread(sink):
+    # One batch; the thread it is refused to puts it back, and with four
+    # threads another would send it at once if only the first one waited.
+    sink.fail_next(Fault(status=429, headers={"Retry-After": "2"}))
+    delivery = SegmentDelivery(WRITE_KEY, sink.url, threads=4)
+    for message in messages(300):
+        delivery.send(message)
+    closing = threading.Thread(target=delivery.close)
+    closing.start()
+    closing.join(1.0)
+    assert sink.attempts == 1
+    assert sink.message_count == 0
+    closing.join(30)
+    assert not closing.is_alive()
+    assert delivery.accepted == 300
+    assert sink.attempts == 2
+
+
+def test_a_stopped_delivery_sends_no_more_batches(sink):
+    sink.fault_every = Fault(status=500)
+    delivery = SegmentDelivery(WRITE_KEY, sink.url, threads=1, max_retries=1)
+    taken = sum(1 for message in messages(3_000) if delivery.send(message))
+    delivery.close()
+    assert delivery.stop_reason is not None
+    # Three batches failed, each tried twice; the batches queued behind them
+    # are counted as not sent, never tried.
+    assert sink.attempts == 6
+    assert delivery.accepted == 0
+    assert sum(delivery.failed.values()) == taken
+    assert delivery.failed[NOT_SENT] > 0
