@@ -1,27 +1,30 @@
 """Reading Looker result documents (json_detail and json_detail_lite_stream).
 
-A document arrives as a stream of byte chunks. Rows are parsed one at a time,
-so memory does not grow with the number of rows. The header (fields, pivots,
-ran_at) is read from the part of the document before the first row, where
-Looker writes `fields`. A pushed document is also in memory whole, so header
-keys written after the rows (Looker puts `ran_at` there) are found in it too.
+A document arrives as a stream of byte chunks (or as one string, when Looker
+pushed it in the request). The top-level object is walked key by key, and each
+row of `data` is decoded on its own with the standard library's C decoder, so
+memory does not grow with the number of rows. The header (fields, pivots,
+ran_at) is what the document holds before its first row, where Looker writes
+`fields`. A pushed document is also in memory whole, so header keys written
+after the rows (Looker puts `ran_at` there) are found in it too.
 """
 
+import codecs
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import ijson
-from ijson.backends import python as exact_ijson
 
 from action_hub.errors import SourceError
 
 ROW_TOTAL_KEY = "$$$_row_total_$$$"
 _END = object()
-# The part of a document before its first row is kept to read the header from;
-# past this size the header is taken to be absent rather than kept growing.
-HEADER_BYTES_LIMIT = 8 * 1024 * 1024
 _HEADER_KEYS = ("fields", "pivots", "ran_at")
+# Header keys written after the rows are looked for only this close to the end
+# of a whole document.
+TAIL_LOOKUP_LIMIT = 8 * 1024 * 1024
 _FIELD_KINDS = (
     ("dimensions", "dimension"),
     ("measures", "measure"),
@@ -126,12 +129,13 @@ def top_level_tail_value(whole, key):
     Looks at the last occurrence of "key" and accepts it only if everything
     from there to the end parses as the closing members of the top-level
     object; an occurrence inside a row or a string cannot, so it is never
-    mistaken for the top-level key. Returns None when not found this way.
+    mistaken for the top-level key. Only the end of the document is looked
+    at (TAIL_LOOKUP_LIMIT). Returns None when not found this way.
     """
     quoted = f'"{key}"'
     needle = quoted if isinstance(whole, str) else quoted.encode()
     position = whole.rfind(needle)
-    if position < 0:
+    if position < 0 or len(whole) - position > TAIL_LOOKUP_LIMIT:
         return None
     opener = "{" if isinstance(whole, str) else b"{"
     try:
@@ -141,14 +145,140 @@ def top_level_tail_value(whole, key):
     return tail.get(key) if isinstance(tail, dict) else None
 
 
-def _bad_json(rows_read, error=None):
-    if error is not None and "overflow" in str(error):
-        msg = (
-            f"Row {rows_read + 1:,} of the result data holds a number too large to "
-            "read exactly (beyond 64 bits). Send the Look without streaming, or "
-            "cast that column to text in LookML."
-        )
-        return SourceError(msg)
+class _Broken(Exception):
+    """The document stops being valid JSON here."""
+
+
+class _TooLong(Exception):
+    """A number with more digits than Python converts (sys.get_int_max_str_digits)."""
+
+
+def _refuse_constant(name):
+    # NaN and Infinity are not JSON, and Looker does not write them.
+    raise _Broken(name)
+
+
+_decode = json.JSONDecoder(parse_constant=_refuse_constant).raw_decode
+_SPACE = re.compile(r"[ \t\n\r]*")
+# Strings whole (escapes included), brackets, or a quote that opens a string
+# which does not end in the text at hand.
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}"]')
+# A decode error this close to the end of the text that has arrived may only
+# mean the value goes on in the next chunk.
+_CUT_MARGIN = 16
+# Text read ahead at a time when a value does not fit in what has arrived.
+_READ_AHEAD_CHARS = 256 * 1024
+
+
+def _texts(chunks):
+    """Decode a stream of UTF-8 byte chunks to text, wherever the chunks split."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for chunk in chunks:
+        if chunk:
+            yield chunk if isinstance(chunk, str) else decoder.decode(chunk)
+    yield decoder.decode(b"", True)
+
+
+def _value_end(text, start):
+    """Where the array or object at `start` ends, without recursion; None if cut."""
+    depth = 0
+    for token in _NESTING.finditer(text, start):
+        mark = token.group()
+        if mark == '"':
+            return None
+        if mark[0] == '"':
+            continue
+        depth += 1 if mark in "[{" else -1
+        if depth == 0:
+            return token.end()
+    return None
+
+
+def _deeply_nested(text):
+    """Decode a value nested too deeply for the C decoder's recursion."""
+    try:
+        return next(ijson.items(text.encode("utf-8"), "", use_float=True))
+    except (ijson.JSONError, StopIteration):
+        raise _Broken(text[:40]) from None
+
+
+class _Text:
+    """The document's text from `pos` on, read ahead only as far as needed."""
+
+    def __init__(self, source):
+        if isinstance(source.whole, str):
+            self.text = source.whole
+            self._pieces = iter(())
+            self.complete = True
+        else:
+            self.text = ""
+            self._pieces = _texts(source.open_chunks())
+            self.complete = False
+        self.pos = 0
+
+    def _read_more(self, at_least):
+        """Append at least `at_least` characters, dropping what is parsed."""
+        pieces = [self.text[self.pos :]]
+        added = 0
+        for piece in self._pieces:
+            pieces.append(piece)
+            added += len(piece)
+            if added >= at_least:
+                break
+        else:
+            self.complete = True
+        self.text = "".join(pieces)
+        self.pos = 0
+
+    def next_char(self):
+        """Skip whitespace; the next character, or "" at the end of the document."""
+        while True:
+            self.pos = _SPACE.match(self.text, self.pos).end()
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if self.complete:
+                return ""
+            self._read_more(1)
+
+    def expect(self, char):
+        if self.next_char() != char:
+            raise _Broken(char)
+        self.pos += 1
+
+    def value(self):
+        """Decode the JSON value that starts here (after next_char())."""
+        while True:
+            text, pos = self.text, self.pos
+            try:
+                value, end = _decode(text, pos)
+            except json.JSONDecodeError as error:
+                cut = error.msg.startswith("Unterminated string") or (
+                    error.pos >= len(text) - _CUT_MARGIN
+                )
+                if self.complete or not cut:
+                    raise _Broken(error.msg) from None
+                self._read_more(max(len(text) - pos, _READ_AHEAD_CHARS))
+                continue
+            except RecursionError:
+                end = _value_end(text, pos)
+                if end is None:
+                    if self.complete:
+                        raise _Broken("nesting") from None
+                    self._read_more(max(len(text) - pos, _READ_AHEAD_CHARS))
+                    continue
+                value = _deeply_nested(text[pos:end])
+            except ValueError as error:
+                raise _TooLong(str(error)) from None
+            if end == len(text) and not self.complete:
+                # A number (or the value after it) may go on in the next chunk.
+                if not isinstance(value, (dict, list, str)):
+                    self._read_more(_READ_AHEAD_CHARS)
+                    continue
+            self.pos = end
+            return value
+
+
+def _bad_json(rows_read):
     msg = (
         "The result data from Looker is not valid JSON "
         f"(it broke after {rows_read:,} rows)."
@@ -156,24 +286,13 @@ def _bad_json(rows_read, error=None):
     return SourceError(msg)
 
 
-class _ChunkFile:
-    """A read()-able view of a chunk iterator that can keep what it served."""
-
-    def __init__(self, chunks):
-        self._chunks = iter(chunks)
-        self.kept = []
-        self.kept_bytes = 0
-        self.keeping = True
-
-    def read(self, size=-1):
-        if size == 0:
-            return b""
-        chunk = next(self._chunks, b"")
-        if self.keeping and chunk:
-            self.kept.append(chunk)
-            self.kept_bytes += len(chunk)
-            self.keeping = self.kept_bytes < HEADER_BYTES_LIMIT
-        return chunk
+def _too_long(rows_read):
+    msg = (
+        f"Row {rows_read + 1:,} of the result data holds a number of more than "
+        "4,300 digits, which the hub does not read. Cast that column to text in "
+        "LookML."
+    )
+    return SourceError(msg)
 
 
 def _header_in(prefix_chunks):
@@ -187,8 +306,7 @@ def _header_in(prefix_chunks):
             for coro in coros:
                 coro.send(chunk)
     except ijson.JSONError:
-        # The row parser decides whether the document is broken; here only
-        # what came complete before the problem counts.
+        # Only what came complete before the problem counts.
         pass
     return {key: values[0] for key, values in found.items() if values}
 
@@ -200,11 +318,55 @@ class ResultReader:
         self.rows_read = 0
         self.finished = False
         self._source = source
-        self._exact = False
-        self._file = _ChunkFile(source.open_chunks())
-        self._rows = ijson.items(self._file, "data.item", use_float=True)
+        self._found = {}
+        self._rows = self._document(_Text(source))
         self._first = self._next_row()
         self.header = self._read_header()
+
+    def _document(self, text):
+        """Yield the rows of the top-level `data` array; note header keys."""
+        if text.next_char() != "{":
+            msg = (
+                "The result data from Looker is not a Looker result: it should be "
+                "a JSON object with fields and data."
+            )
+            raise SourceError(msg)
+        text.pos += 1
+        if text.next_char() == "}":
+            text.pos += 1
+        else:
+            while True:
+                if text.next_char() != '"':
+                    raise _Broken("key")
+                key = text.value()
+                text.expect(":")
+                if key == "data" and text.next_char() == "[":
+                    text.pos += 1
+                    yield from self._data_rows(text)
+                else:
+                    text.next_char()
+                    value = text.value()
+                    if key in _HEADER_KEYS:
+                        self._found.setdefault(key, value)
+                if text.next_char() == "}":
+                    text.pos += 1
+                    break
+                text.expect(",")
+        if text.next_char() != "":
+            raise _Broken("after the document")
+
+    @staticmethod
+    def _data_rows(text):
+        if text.next_char() == "]":
+            text.pos += 1
+            return
+        while True:
+            text.next_char()
+            yield text.value()
+            if text.next_char() == "]":
+                text.pos += 1
+                return
+            text.expect(",")
 
     def _next_row(self):
         try:
@@ -212,40 +374,20 @@ class ResultReader:
         except StopIteration:
             self.finished = True
             return _END
-        except ijson.JSONError as error:
-            if self._can_read_exactly(error):
-                return self._next_row()
-            raise _bad_json(self.rows_read, error) from None
-
-    def _can_read_exactly(self, error):
-        """Switch to the exact (slower) parser for numbers beyond 64 bits.
-
-        The fast parser cannot hold such numbers. A document that is in memory
-        is read again from the start by the exact parser, skipping the rows
-        already handed out; a one-time download cannot be.
-        """
-        if self._exact or self._source.whole is None or "overflow" not in str(error):
-            return False
-        self._exact = True
-        rows = exact_ijson.items(
-            _ChunkFile(self._source.open_chunks()), "data.item", use_float=False
-        )
-        for _ in range(self.rows_read):
-            next(rows)
-        self._rows = rows
-        return True
+        except (_Broken, UnicodeDecodeError):
+            raise _bad_json(self.rows_read) from None
+        except _TooLong:
+            raise _too_long(self.rows_read) from None
 
     def _read_header(self):
-        self._file.keeping = False
-        found = _header_in(self._file.kept)
-        self._file.kept = []
-
+        found = dict(self._found)
         whole = self._source.whole
         if whole is not None and not self.finished:
-            if "ran_at" not in found:
-                ran_at = top_level_tail_value(whole, "ran_at")
-                if ran_at is not None:
-                    found["ran_at"] = ran_at
+            for key in ("ran_at", "pivots"):
+                if key not in found:
+                    value = top_level_tail_value(whole, key)
+                    if value is not None:
+                        found[key] = value
             if "fields" not in found:
                 found.update(self._scan_whole())
         if self._first is not _END and "fields" not in found:

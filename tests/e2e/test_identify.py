@@ -240,23 +240,32 @@ def big_number_look():
     return look_with([COHORT["data"][1], row, COHORT["data"][2]])
 
 
-def test_numbers_beyond_64_bits_in_a_pushed_look_are_sent_exactly(hub, segment):
-    looker = execute(hub, execute_body(big_number_look()))
+@pytest.mark.parametrize("streamed", [False, True], ids=["pushed", "download"])
+def test_numbers_beyond_64_bits_are_sent_exactly(hub, segment, streamed):
+    document = json.dumps(big_number_look())
+    with DownloadServer() as server:
+        if streamed:
+            body = execute_body(download_url=server.publish(document.encode()))
+            body["attachment"] = None
+        else:
+            body = execute_body(big_number_look())
+        looker = execute(hub, body)
     assert looker["success"], looker
     sent = by_user(segment.messages)["00MWWFOLRcETcTCf"]
     assert sent["traits"]["sessions_count"] == 10**25
     assert segment.message_count == 3
 
 
-def test_numbers_beyond_64_bits_in_a_download_name_the_row(hub, segment):
-    with DownloadServer() as server:
-        body = execute_body(
-            download_url=server.publish(json.dumps(big_number_look()).encode())
-        )
-        body["attachment"] = None
-        looker = execute(hub, body)
+def test_a_number_of_thousands_of_digits_stops_the_run_at_its_row(hub, segment):
+    text = json.dumps(big_number_look()).replace(str(10**25), "9" * 5000)
+    body = execute_body()
+    body["attachment"]["data"] = text
+    looker = execute(hub, body)
     assert looker["success"] is False
-    assert "Row 2 of the result data holds a number too large" in looker["message"]
+    assert (
+        "Row 2 of the result data holds a number of more than 4,300"
+        in (looker["message"])
+    )
     assert looker["message"].startswith("Sent 1 of 1 row")
 
 

@@ -1,0 +1,119 @@
+"""The row reader against arbitrary documents, split into chunks anywhere."""
+
+import itertools
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from action_hub.errors import SourceError
+from action_hub.results import ResultReader, ResultSource
+
+FIELDS = {"dimensions": [{"name": "users.id", "label": "Users ID"}]}
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(codec="utf-8"), max_size=12)
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+rows = st.lists(
+    st.dictionaries(
+        st.text(max_size=8), st.fixed_dictionaries({"value": values}), max_size=4
+    )
+    | values,
+    max_size=6,
+)
+
+
+def split(raw, cuts):
+    """`raw` cut at the given offsets (bytes, so UTF-8 characters may be split)."""
+    edges = sorted({0, len(raw), *(cut % (len(raw) + 1) for cut in cuts)})
+    return [raw[start:end] for start, end in itertools.pairwise(edges)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows, st.lists(st.integers(min_value=0), max_size=40), st.booleans())
+def test_any_rows_split_anywhere_come_out_as_json_reads_them(data, cuts, indent):
+    document = {"fields": FIELDS, "data": data, "ran_at": "2026-01-01"}
+    text = json.dumps(document, indent=2 if indent else None, ensure_ascii=False)
+    raw = text.encode("utf-8")
+    streamed = ResultReader(ResultSource(lambda: iter(split(raw, cuts))))
+    assert list(streamed.rows()) == json.loads(text)["data"]
+    assert streamed.finished
+    whole = ResultReader(ResultSource(lambda: iter([raw]), text))
+    assert list(whole.rows()) == json.loads(text)["data"]
+    assert whole.header.ran_at == "2026-01-01"
+
+
+def rows_after(start, most_chunks):
+    """`start`, then 64 KB chunks of rows; fail the test past `most_chunks` of them."""
+    yield start
+    row = b',{"users.id": {"value": "u"}}'
+    chunk = row * (64 * 1024 // len(row))
+    for served in itertools.count():
+        assert served < most_chunks, "the reader kept reading after the document broke"
+        yield chunk
+
+
+def test_a_broken_row_stops_the_reading_there():
+    # A break near the end of what has arrived may be a value cut by the
+    # chunking, so the reader may read ahead once (256 KB), but not on.
+    start = b'{"fields": {}, "data": [{"a": {"value": 1}}, {"a": {"value": tru} }'
+    reader = ResultReader(ResultSource(lambda: rows_after(start, most_chunks=8)))
+    with pytest.raises(SourceError, match="after 1 rows"):
+        list(reader.rows())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"fields": {}, "data": [{"a": NaN}]}',
+        '{"fields": {}, "data": [{"a": 1}] } trailing',
+        '{"fields": {}, "data": [{"a": 1},]}',
+        '{"fields": {}, "data": [{"a": 1}',
+        '{"fields": {} "data": []}',
+    ],
+)
+def test_documents_that_are_not_json_are_refused(text):
+    for whole in (None, text):
+        source = ResultSource(lambda: iter([text.encode()]), whole)
+        with pytest.raises(SourceError, match="not valid JSON"):
+            list(ResultReader(source).rows())
+
+
+@pytest.mark.parametrize("text", ['[{"a": 1}]', '"data"', "null"])
+def test_a_document_that_is_not_an_object_is_named_as_such(text):
+    with pytest.raises(SourceError, match="not a Looker result"):
+        ResultReader(ResultSource(lambda: iter([text.encode()])))
+
+
+def test_a_row_nested_deeper_than_the_decoder_recurses_is_still_read():
+    deep = "[" * 5000 + "1" + "]" * 5000
+    text = '{"fields": {}, "data": [{"a": {"value": %s}}, {"b": 2}]}' % deep
+    raw = text.encode()
+    reader = ResultReader(ResultSource(lambda: iter(split(raw, range(0, 20000, 999)))))
+    first, second = reader.rows()
+    value = first["a"]["value"]
+    for _ in range(4999):
+        value = value[0]
+    assert value == [1]
+    assert second == {"b": 2}
+
+
+def test_pivots_written_after_the_rows_of_a_pushed_document_are_found():
+    text = json.dumps(
+        {"fields": FIELDS, "data": [{"a": 1}], "pivots": [{"key": "2026-10"}]}
+    )
+    reader = ResultReader(ResultSource(lambda: iter([text.encode()]), text))
+    assert [pivot.key for pivot in reader.header.pivots] == ["2026-10"]
