@@ -10,10 +10,14 @@ after the rows (Looker puts `ran_at` there) are found in it too.
 """
 
 import codecs
+import collections
+import itertools
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import ijson
 
@@ -153,12 +157,24 @@ class _TooLong(Exception):
     """A number with more digits than Python converts (sys.get_int_max_str_digits)."""
 
 
+class _TooBig(Exception):
+    """One value larger than MAX_VALUE_CHARS."""
+
+
 def _refuse_constant(name):
     # NaN and Infinity are not JSON, and Looker does not write them.
     raise _Broken(name)
 
 
-_decode = json.JSONDecoder(parse_constant=_refuse_constant).raw_decode
+def _number(text):
+    """A JSON number with a fraction or exponent; exact when beyond a double."""
+    number = float(text)
+    return Decimal(text) if math.isinf(number) else number
+
+
+_decode = json.JSONDecoder(
+    parse_float=_number, parse_constant=_refuse_constant
+).raw_decode
 _SPACE = re.compile(r"[ \t\n\r]*")
 # Strings whole (escapes included), brackets, or a quote that opens a string
 # which does not end in the text at hand.
@@ -168,15 +184,30 @@ _NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}"]')
 _CUT_MARGIN = 16
 # Text read ahead at a time when a value does not fit in what has arrived.
 _READ_AHEAD_CHARS = 256 * 1024
+# The largest single value (a row, or a header value) read from a stream.
+MAX_VALUE_CHARS = 64 * 1024 * 1024
+# Rows are read this far into a stream before the header is settled, so a
+# small document's keys after its rows (Looker writes ran_at there) count.
+HEADER_LOOKAHEAD_CHARS = 64 * 1024
 
 
 def _texts(chunks):
-    """Decode a stream of UTF-8 byte chunks to text, wherever the chunks split."""
+    """Decode a stream of UTF-8 byte chunks to text, wherever the chunks split.
+
+    Invalid UTF-8 ends the text where it starts: the document then breaks
+    off in the row that holds it, and the rows before it are still read.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    for chunk in chunks:
-        if chunk:
-            yield chunk if isinstance(chunk, str) else decoder.decode(chunk)
-    yield decoder.decode(b"", True)
+    final = [b""]
+    for chunk in itertools.chain(chunks, final):
+        if isinstance(chunk, str):
+            yield chunk
+            continue
+        try:
+            yield decoder.decode(chunk, chunk is final[0])
+        except UnicodeDecodeError as error:
+            yield error.object[: error.start].decode("utf-8")
+            return
 
 
 def _value_end(text, start):
@@ -196,9 +227,10 @@ def _value_end(text, start):
 
 def _deeply_nested(text):
     """Decode a value nested too deeply for the C decoder's recursion."""
+    raw = text.encode("utf-8", "surrogatepass")
     try:
-        return next(ijson.items(text.encode("utf-8"), "", use_float=True))
-    except (ijson.JSONError, StopIteration):
+        return next(ijson.items(raw, "", use_float=True))
+    except (ijson.JSONError, StopIteration, UnicodeError):
         raise _Broken(text[:40]) from None
 
 
@@ -215,9 +247,18 @@ class _Text:
             self._pieces = _texts(source.open_chunks())
             self.complete = False
         self.pos = 0
+        self._dropped = 0
+
+    @property
+    def consumed(self):
+        """Characters of the document parsed so far."""
+        return self._dropped + self.pos
 
     def _read_more(self, at_least):
         """Append at least `at_least` characters, dropping what is parsed."""
+        if len(self.text) - self.pos > MAX_VALUE_CHARS:
+            raise _TooBig
+        self._dropped += self.pos
         pieces = [self.text[self.pos :]]
         added = 0
         for piece in self._pieces:
@@ -269,8 +310,8 @@ class _Text:
                 value = _deeply_nested(text[pos:end])
             except ValueError as error:
                 raise _TooLong(str(error)) from None
-            if end == len(text) and not self.complete:
-                # A number (or the value after it) may go on in the next chunk.
+            if end > len(text) - _CUT_MARGIN and not self.complete:
+                # A number may go on in the next chunk ("1." of "1.5e-7").
                 if not isinstance(value, (dict, list, str)):
                     self._read_more(_READ_AHEAD_CHARS)
                     continue
@@ -286,11 +327,24 @@ def _bad_json(rows_read):
     return SourceError(msg)
 
 
-def _too_long(rows_read):
+def _where(rows_read, in_rows):
+    if in_rows:
+        return f"Row {rows_read + 1:,} of the result data"
+    return "The result data, outside its rows,"
+
+
+def _too_long(rows_read, in_rows):
     msg = (
-        f"Row {rows_read + 1:,} of the result data holds a number of more than "
-        "4,300 digits, which the hub does not read. Cast that column to text in "
-        "LookML."
+        f"{_where(rows_read, in_rows)} holds a number of more than 4,300 digits, "
+        "which the hub does not read. Cast that column to text in LookML."
+    )
+    return SourceError(msg)
+
+
+def _too_big(rows_read, in_rows):
+    msg = (
+        f"{_where(rows_read, in_rows)} holds a value of more than "
+        f"{MAX_VALUE_CHARS // (1024 * 1024)} MB, which the hub does not read."
     )
     return SourceError(msg)
 
@@ -316,16 +370,51 @@ class ResultReader:
 
     def __init__(self, source: ResultSource):
         self.rows_read = 0
-        self.finished = False
         self._source = source
         self._found = {}
-        self._rows = self._document(_Text(source))
-        self._first = self._next_row()
+        self._parsed = 0
+        self._in_rows = False
+        self._exhausted = False
+        self._error = None
+        text = _Text(source)
+        self._rows = self._document(text)
+        self._ahead = self._read_ahead(text)
         self.header = self._read_header()
+
+    @property
+    def finished(self):
+        """True once every row of the document has been handed out."""
+        return self._exhausted and not self._ahead and self._error is None
+
+    def _read_ahead(self, text):
+        """The first row, and more while the document is still short.
+
+        A problem met here is kept, to be raised after the rows before it.
+        """
+        ahead = collections.deque()
+        while not self._exhausted:
+            try:
+                row = self._next_row()
+            except SourceError as error:
+                if not ahead:
+                    raise
+                self._error = error
+                break
+            if row is not _END:
+                ahead.append(row)
+            if text.consumed >= HEADER_LOOKAHEAD_CHARS:
+                break
+        return ahead
 
     def _document(self, text):
         """Yield the rows of the top-level `data` array; note header keys."""
-        if text.next_char() != "{":
+        first = text.next_char()
+        if first == "\ufeff":
+            text.pos += 1
+            first = text.next_char()
+        if first == "":
+            raise _Broken("empty")
+        if first != "{":
             msg = (
                 "The result data from Looker is not a Looker result: it should be "
                 "a JSON object with fields and data."
@@ -342,7 +431,9 @@ class ResultReader:
                 text.expect(":")
                 if key == "data" and text.next_char() == "[":
                     text.pos += 1
+                    self._in_rows = True
                     yield from self._data_rows(text)
+                    self._in_rows = False
                 else:
                     text.next_char()
                     value = text.value()
@@ -370,19 +461,26 @@ class ResultReader:
 
     def _next_row(self):
         try:
-            return next(self._rows)
+            row = next(self._rows)
         except StopIteration:
-            self.finished = True
+            self._exhausted = True
             return _END
-        except (_Broken, UnicodeDecodeError):
-            raise _bad_json(self.rows_read) from None
+        except _Broken:
+            self._exhausted = True
+            raise _bad_json(self._parsed) from None
         except _TooLong:
-            raise _too_long(self.rows_read) from None
+            self._exhausted = True
+            raise _too_long(self._parsed, self._in_rows) from None
+        except _TooBig:
+            self._exhausted = True
+            raise _too_big(self._parsed, self._in_rows) from None
+        self._parsed += 1
+        return row
 
     def _read_header(self):
         found = dict(self._found)
         whole = self._source.whole
-        if whole is not None and not self.finished:
+        if whole is not None and not self._exhausted:
             for key in ("ran_at", "pivots"):
                 if key not in found:
                     value = top_level_tail_value(whole, key)
@@ -390,7 +488,7 @@ class ResultReader:
                         found[key] = value
             if "fields" not in found:
                 found.update(self._scan_whole())
-        if self._first is not _END and "fields" not in found:
+        if self._ahead and "fields" not in found:
             if whole is not None:
                 msg = "The result data from Looker has no fields (columns) to send."
                 raise SourceError(msg)
@@ -418,9 +516,13 @@ class ResultReader:
         Whatever else the data array holds (null, a number) is yielded as is,
         for the caller to count as an unusable row.
         """
-        row = self._first
-        self._first = None
-        while row is not _END:
+        ahead = self._ahead
+        while ahead:
+            self.rows_read += 1
+            yield ahead.popleft()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        while (row := self._next_row()) is not _END:
             self.rows_read += 1
             yield row
-            row = self._next_row()

@@ -29,7 +29,9 @@ def _byte_chunks(data):
 
 def _text_chunks(text):
     for start in range(0, len(text), CHUNK_BYTES):
-        yield text[start : start + CHUNK_BYTES].encode("utf-8")
+        # A lone surrogate (from an escaped \ud800 in the body) is left for the
+        # parser to refuse rather than failing to encode here.
+        yield text[start : start + CHUNK_BYTES].encode("utf-8", "surrogatepass")
 
 
 def attachment_source(attachment):

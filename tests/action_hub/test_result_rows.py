@@ -2,11 +2,13 @@
 
 import itertools
 import json
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from action_hub import results
 from action_hub.errors import SourceError
 from action_hub.results import ResultReader, ResultSource
 
@@ -117,3 +119,76 @@ def test_pivots_written_after_the_rows_of_a_pushed_document_are_found():
     )
     reader = ResultReader(ResultSource(lambda: iter([text.encode()]), text))
     assert [pivot.key for pivot in reader.header.pivots] == ["2026-10"]
+
+
+def test_a_number_cut_by_a_chunk_is_read_whole():
+    text = json.dumps(
+        {"fields": FIELDS, "data": [-1.5e-07, {"a": 2.5}, 1e21], "t": 0.284465}
+    )
+    raw = text.encode()
+    for cut in range(len(raw)):
+        pieces = [raw[:cut], raw[cut:]]
+        reader = ResultReader(ResultSource(lambda pieces=pieces: iter(pieces)))
+        assert list(reader.rows()) == [-1.5e-07, {"a": 2.5}, 1e21], cut
+        assert reader.finished
+
+
+def test_a_number_beyond_a_double_is_kept_exact():
+    text = '{"fields": {}, "data": [{"a": {"value": 1.5e400}}, {"a": 2.5}]}'
+    for whole in (None, text):
+        source = ResultSource(lambda: iter([text.encode()]), whole)
+        first, second = ResultReader(source).rows()
+        assert first["a"]["value"] == Decimal("1.5e400")
+        assert second == {"a": 2.5}
+
+
+def test_invalid_utf8_breaks_the_document_at_its_row():
+    row = b'{"users.id": {"value": "u"}},'
+    raw = b'{"fields": {}, "data": [' + row * 5000 + b'{"a": "\xff"}]}'
+    chunks = [raw[i : i + 1024] for i in range(0, len(raw), 1024)]
+    reader = ResultReader(ResultSource(lambda: iter(chunks)))
+    read = []
+    with pytest.raises(SourceError, match="after 5,000 rows"):
+        read.extend(reader.rows())
+    assert len(read) == 5000
+
+
+def test_a_broken_deep_row_is_not_read_past_the_value_limit(monkeypatch):
+    monkeypatch.setattr(results, "MAX_VALUE_CHARS", 1024 * 1024)
+    # Too deep for the C decoder, and a stray quote: no end can be found.
+    start = b'{"fields": {}, "data": [' + b"[" * 3000 + b'"a" "'
+    source = ResultSource(lambda: rows_after(start, most_chunks=24))
+    with pytest.raises(SourceError, match="more than 1 MB"):
+        list(ResultReader(source).rows())
+
+
+def test_a_lone_surrogate_where_text_is_re_encoded_is_refused_in_words():
+    # json.loads of the request body turns an escaped \ud800 into a lone
+    # surrogate, which UTF-8 cannot encode; the deep-row fallback and the
+    # second look for fields both encode the text again.
+    deep = "[" * 3000 + '"\ud800"' + "]" * 3000
+    rows = ", ".join(['{"a": "\ud800"}'] * 8000)
+    cases = [
+        ('{"fields": {}, "data": [{"a": %s}]}' % deep, "not valid JSON"),
+        ('{"data": [%s], "fields": {}}' % rows, "no fields"),
+    ]
+    for text, refusal in cases:
+        with pytest.raises(SourceError, match=refusal):
+            list(ResultReader(ResultSource(lambda: iter([]), text)).rows())
+
+
+@pytest.mark.parametrize("text", ["", "  \n", '{"fields": {}, "data": [1]'])
+def test_an_empty_or_unfinished_document_is_not_valid_json(text):
+    with pytest.raises(SourceError, match="not valid JSON"):
+        list(ResultReader(ResultSource(lambda: iter([text.encode()]))).rows())
+
+
+def test_a_byte_order_mark_is_allowed():
+    raw = '\ufeff{"fields": {}, "data": [{"a": 1}]}'.encode()
+    assert list(ResultReader(ResultSource(lambda: iter([raw]))).rows()) == [{"a": 1}]
+
+
+def test_a_huge_number_outside_the_rows_is_named_as_such():
+    text = '{"fields": {}, "n": %s, "data": [{"a": 1}]}' % ("9" * 5000)
+    with pytest.raises(SourceError, match="outside its rows, holds a number"):
+        ResultReader(ResultSource(lambda: iter([text.encode()])))

@@ -5,6 +5,7 @@ import pytest
 
 from action_hub.errors import BadRequest, SourceError
 from action_hub.results import (
+    HEADER_LOOKAHEAD_CHARS,
     ResultReader,
     ResultSource,
     fields_from_json,
@@ -78,24 +79,38 @@ def test_tail_lookup_only_accepts_the_top_level_key(text, found):
     assert top_level_tail_value(text.encode(), "ran_at") == found
 
 
-def test_ran_at_after_the_rows_of_a_one_time_stream_is_unknown():
+# More rows than the reader looks ahead through before settling the header.
+MANY_ROWS = [
+    {"users.id": {"value": f"u{i}"}, "orders.count": {"value": i}}
+    for i in range(HEADER_LOOKAHEAD_CHARS // 40)
+]
+
+
+def test_ran_at_after_the_rows_of_a_short_stream_is_found():
     document = {"fields": FIELDS, "data": ROWS, "ran_at": "2026-11-30T08:00:00+00:00"}
     reader, rows = read_all(document, in_memory=False)
-    assert reader.header.ran_at is None
-    assert len(rows) == 5
-
-
-def test_fields_after_rows_are_read_from_a_second_pass_when_possible():
-    document = {"data": ROWS, "fields": FIELDS}
-    reader, rows = read_all(document, in_memory=True)
-    assert len(reader.header.fields) == 3
+    assert reader.header.ran_at == "2026-11-30T08:00:00+00:00"
     assert rows == ROWS
 
 
-def test_fields_after_rows_of_a_one_time_stream_is_a_clear_error():
-    document = {"data": ROWS, "fields": FIELDS}
+def test_ran_at_after_the_rows_of_a_long_one_time_stream_is_unknown():
+    document = {"fields": FIELDS, "data": MANY_ROWS, "ran_at": "2026-11-30"}
+    reader, rows = read_all(document, size=4096, in_memory=False)
+    assert reader.header.ran_at is None
+    assert len(rows) == len(MANY_ROWS)
+
+
+def test_fields_after_rows_are_read_from_a_second_pass_when_possible():
+    document = {"data": MANY_ROWS, "fields": FIELDS}
+    reader, rows = read_all(document, size=4096, in_memory=True)
+    assert len(reader.header.fields) == 3
+    assert rows == MANY_ROWS
+
+
+def test_fields_after_rows_of_a_long_one_time_stream_is_a_clear_error():
+    document = {"data": MANY_ROWS, "fields": FIELDS}
     with pytest.raises(SourceError, match="rows before its columns"):
-        read_all(document, size=64, in_memory=False)
+        read_all(document, size=4096, in_memory=False)
 
 
 def test_zero_rows_is_a_valid_document():
