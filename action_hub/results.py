@@ -11,7 +11,6 @@ after the rows (Looker puts `ran_at` there) are found in it too.
 
 import codecs
 import collections
-import itertools
 import json
 import math
 import re
@@ -182,6 +181,7 @@ _NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}"]')
 # A decode error this close to the end of the text that has arrived may only
 # mean the value goes on in the next chunk.
 _CUT_MARGIN = 16
+_NOT_UTF8 = object()
 # Text read ahead at a time when a value does not fit in what has arrived.
 _READ_AHEAD_CHARS = 256 * 1024
 # The largest single value (a row, or a header value) read from a stream.
@@ -194,20 +194,21 @@ HEADER_LOOKAHEAD_CHARS = 64 * 1024
 def _texts(chunks):
     """Decode a stream of UTF-8 byte chunks to text, wherever the chunks split.
 
-    Invalid UTF-8 ends the text where it starts: the document then breaks
-    off in the row that holds it, and the rows before it are still read.
+    Invalid UTF-8 ends the text where it starts, followed by _NOT_UTF8: the
+    document breaks off in the row that holds it, and the rows before it are
+    still read.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    final = [b""]
-    for chunk in itertools.chain(chunks, final):
-        if isinstance(chunk, str):
-            yield chunk
-            continue
-        try:
-            yield decoder.decode(chunk, chunk is final[0])
-        except UnicodeDecodeError as error:
-            yield error.object[: error.start].decode("utf-8")
-            return
+    try:
+        for chunk in chunks:
+            if isinstance(chunk, str):
+                yield chunk
+            elif chunk:
+                yield decoder.decode(chunk)
+        yield decoder.decode(b"", True)
+    except UnicodeDecodeError as error:
+        yield error.object[: error.start].decode("utf-8")
+        yield _NOT_UTF8
 
 
 def _value_end(text, start):
@@ -248,6 +249,8 @@ class _Text:
             self.complete = False
         self.pos = 0
         self._dropped = 0
+        # The stream held bytes that are not UTF-8 where the text ends.
+        self.not_utf8 = False
 
     @property
     def consumed(self):
@@ -256,12 +259,17 @@ class _Text:
 
     def _read_more(self, at_least):
         """Append at least `at_least` characters, dropping what is parsed."""
-        if len(self.text) - self.pos > MAX_VALUE_CHARS:
+        unparsed = len(self.text) - self.pos
+        if unparsed > MAX_VALUE_CHARS:
             raise _TooBig
+        at_least = max(1, min(at_least, MAX_VALUE_CHARS + 1 - unparsed))
         self._dropped += self.pos
         pieces = [self.text[self.pos :]]
         added = 0
         for piece in self._pieces:
+            if piece is _NOT_UTF8:
+                self.not_utf8 = True
+                continue
             pieces.append(piece)
             added += len(piece)
             if added >= at_least:
@@ -278,6 +286,8 @@ class _Text:
             if self.pos < len(self.text):
                 return self.text[self.pos]
             if self.complete:
+                if self.not_utf8:
+                    raise _Broken("not UTF-8")
                 return ""
             self._read_more(1)
 
@@ -313,7 +323,7 @@ class _Text:
             if end > len(text) - _CUT_MARGIN and not self.complete:
                 # A number may go on in the next chunk ("1." of "1.5e-7").
                 if not isinstance(value, (dict, list, str)):
-                    self._read_more(_READ_AHEAD_CHARS)
+                    self._read_more(max(len(text) - pos, _READ_AHEAD_CHARS))
                     continue
             self.pos = end
             return value
@@ -375,6 +385,7 @@ class ResultReader:
         self._parsed = 0
         self._in_rows = False
         self._exhausted = False
+        self._broken = False
         self._error = None
         text = _Text(source)
         self._rows = self._document(text)
@@ -383,8 +394,8 @@ class ResultReader:
 
     @property
     def finished(self):
-        """True once every row of the document has been handed out."""
-        return self._exhausted and not self._ahead and self._error is None
+        """True once every row of a valid document has been handed out."""
+        return self._exhausted and not self._ahead and not self._broken
 
     def _read_ahead(self, text):
         """The first row, and more while the document is still short.
@@ -466,16 +477,23 @@ class ResultReader:
             self._exhausted = True
             return _END
         except _Broken:
-            self._exhausted = True
+            self._stop()
             raise _bad_json(self._parsed) from None
         except _TooLong:
-            self._exhausted = True
+            self._stop()
             raise _too_long(self._parsed, self._in_rows) from None
         except _TooBig:
-            self._exhausted = True
+            self._stop()
             raise _too_big(self._parsed, self._in_rows) from None
+        except SourceError:
+            self._stop()
+            raise
         self._parsed += 1
         return row
+
+    def _stop(self):
+        self._exhausted = True
+        self._broken = True
 
     def _read_header(self):
         found = dict(self._found)

@@ -35,7 +35,13 @@ def _is_whole_number(value):
     if isinstance(value, float):
         return math.isfinite(value) and value.is_integer()
     if isinstance(value, Decimal):
-        return value.is_finite() and value == value.to_integral_value()
+        # Beyond about 4,000 digits int() is refused or takes minutes (1e1000000);
+        # such a number is kept as its text instead.
+        return (
+            value.is_finite()
+            and value.adjusted() < 4000
+            and value == value.to_integral_value()
+        )
     return False
 
 

@@ -192,3 +192,30 @@ def test_a_huge_number_outside_the_rows_is_named_as_such():
     text = '{"fields": {}, "n": %s, "data": [{"a": 1}]}' % ("9" * 5000)
     with pytest.raises(SourceError, match="outside its rows, holds a number"):
         ResultReader(ResultSource(lambda: iter([text.encode()])))
+
+
+def test_an_empty_chunk_inside_a_character_changes_nothing():
+    raw = '{"fields": {}, "data": [{"a": "é"}, {"b": 1}]}'.encode()
+    split_at = raw.index("é".encode()) + 1
+    chunks = [raw[:split_at], b"", raw[split_at:]]
+    reader = ResultReader(ResultSource(lambda: iter(chunks)))
+    assert list(reader.rows()) == [{"a": "é"}, {"b": 1}]
+    assert reader.finished
+
+
+@pytest.mark.parametrize("tail", [b"\xff", b"\xc3", b"\n\xff\xfe garbage"])
+def test_bytes_that_are_not_utf8_after_the_document_are_refused(tail):
+    raw = b'{"fields": {}, "data": [{"a": 1}]}' + tail
+    reader = ResultReader(ResultSource(lambda: iter([raw])))
+    with pytest.raises(SourceError, match="not valid JSON"):
+        list(reader.rows())
+    assert not reader.finished
+
+
+def test_a_document_that_broke_is_not_finished():
+    raw = b'{"fields": {}, "data": [{"a": 1}, {"a": 2}, {"a": tru'
+    reader = ResultReader(ResultSource(lambda: iter([raw])))
+    with pytest.raises(SourceError, match="after 2 rows"):
+        list(reader.rows())
+    assert reader.rows_read == 2
+    assert not reader.finished

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 
 from actions.mapping import (
@@ -118,3 +120,8 @@ def test_numbers_beyond_a_float_become_text():
 
     assert trait_value(Decimal("2.5"), False) == 2.5
     assert trait_value(Decimal("1E+400"), False) == "1E+400"
+
+
+@pytest.mark.parametrize("text", ["1e5000", "1e1000000", "-2.5e5000"])
+def test_a_number_too_large_for_a_float_identifies_by_its_text(text):
+    assert as_identifier(Decimal(text)) == str(Decimal(text))
