@@ -290,7 +290,7 @@ class SegmentDelivery:
         write_key,
         host,
         *,
-        threads=2,
+        threads=4,
         timeout=15.0,
         max_retries=6,
         upload_interval=0.1,
